@@ -1,0 +1,1 @@
+"""CDM, the information system of the network of Cités des métiers."""

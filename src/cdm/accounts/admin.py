@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from cdm.lib.admin import CdmModelAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(CdmModelAdmin, DjangoUserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "cites"]
+    filter_horizontal = ["cites"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Identité"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Rôle"), {"fields": ["role", "cites", "partner", "is_active"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "role", "cites", "partner"]})]

@@ -1,0 +1,33 @@
+"""The one way to reach Cité-owned data: every query runs inside a scope.
+
+Every model owned by a Cité has ``objects = ScopedManager(cite=...)`` (django-scopes).
+A query made outside any scope raises ``ScopeError`` instead of leaking another
+Cité's rows. A request is scoped once, at the edge (``CiteScopeMiddleware``); commands
+and public aggregates open their scope explicitly with one of these helpers.
+"""
+
+from contextlib import contextmanager
+
+from django_scopes import scope, scopes_disabled
+
+
+@contextmanager
+def user_scope(user):
+    """The scope of a staff user: their Cités, or the whole network for network-wide roles."""
+    if user.is_network_wide:
+        with scopes_disabled():
+            yield
+    else:
+        # Always a list: ``scope(cite=None)`` would mean "no filter" to django-scopes.
+        with scope(cite=list(user.cite_ids)):
+            yield
+
+
+@contextmanager
+def cite_scope(*cite_ids: int):
+    with scope(cite=list(cite_ids)):
+        yield
+
+
+network_scope = scopes_disabled
+"""For the network's own work (consolidated figures, import by the coordinator, the demo)."""

@@ -1,0 +1,74 @@
+"""Writing the audit log. Model signals call ``audit_record`` for every write of a CDM model."""
+
+import datetime
+import decimal
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .context import current_actor
+from .models import AuditEntry
+
+NEVER_LOGGED = {"password", "last_login"}
+
+
+def _plain(value):
+    if isinstance(value, datetime.date | datetime.time | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def snapshot(obj: models.Model) -> dict:
+    return {
+        f.attname: _plain(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in NEVER_LOGGED
+    }
+
+
+def cite_id_of(obj: models.Model) -> int | None:
+    from cdm.network.models import Cite
+
+    if isinstance(obj, Cite):
+        return obj.pk
+    for path in ("cite_id", "visit.cite_id", "site.cite_id"):
+        target = obj
+        try:
+            for part in path.split("."):
+                target = getattr(target, part)
+        except AttributeError:
+            continue
+        return target
+    return None
+
+
+def audit_record(*, obj: models.Model, action: str, changes: dict, user=None) -> AuditEntry:
+    user = user or current_actor()
+    return AuditEntry.objects.with_scopes_disabled().create(
+        user=user if user is not None and user.pk else None,
+        username=getattr(user, "username", "") or "",
+        cite_id=cite_id_of(obj),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        changes=changes,
+    )
+
+
+def audit_import(*, summary: dict, cite_id: int | None, user=None, content_type_model=None) -> AuditEntry:
+    """One entry for a whole import: bulk writes do not fire model signals."""
+    user = user or current_actor()
+    return AuditEntry.objects.with_scopes_disabled().create(
+        user=user if user is not None and user.pk else None,
+        username=getattr(user, "username", "") or "",
+        cite_id=cite_id,
+        content_type=ContentType.objects.get_for_model(content_type_model),
+        object_id="",
+        object_repr=str(summary.get("source", ""))[:200],
+        action=AuditEntry.Action.IMPORT,
+        changes=summary,
+    )

@@ -1,0 +1,93 @@
+"""Parsing and checking one cell of the data package. Every reason is translated and names the rule."""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from .schema import Field
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
+LANGUAGE = re.compile(r"[a-z]{2}\Z")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INTEGER = re.compile(r"[+-]?\d{1,15}\Z")
+
+
+class CellError(ValueError):
+    pass
+
+
+def parse(field: Field, raw: str):
+    """The cell's value, or ``None`` when empty; raises ``CellError`` with the reason."""
+    if CONTROL.search(raw):
+        raise CellError(_("contient un caractère de contrôle (par exemple NUL)"))
+    value = raw.strip()
+    if value == "":
+        if field.required:
+            raise CellError(_("valeur obligatoire manquante"))
+        return None
+    kind = field.type
+    if kind in {"text", "id", "slug"}:
+        if len(value) > field.max_length:
+            raise CellError(_("trop long (%(n)d caractères au plus)") % {"n": field.max_length})
+        if kind == "slug" and not SLUG.match(value):
+            raise CellError(_("« %(v)s » n'est pas un identifiant (minuscules, chiffres et tirets)") % {"v": value})
+        return value
+    if kind == "enum":
+        if value not in field.choices:
+            raise CellError(
+                _("« %(v)s » n'est pas une valeur permise (%(choices)s)")
+                % {"v": value[:50], "choices": ", ".join(field.choices)}
+            )
+        return value
+    if kind == "country":
+        if value not in countries:
+            raise CellError(_("« %(v)s » n'est pas un code de pays ISO 3166-1") % {"v": value[:50]})
+        return value
+    if kind == "languages":
+        codes = value.split(";")
+        if not all(LANGUAGE.match(c) for c in codes):
+            raise CellError(_("une liste de codes de langue ISO 639-1 séparés par « ; » est attendue"))
+        return codes
+    if kind == "ids":
+        ids = value.split(";")
+        if not all(SLUG.match(i) for i in ids):
+            raise CellError(_("une liste d'identifiants séparés par « ; » est attendue"))
+        return ids
+    if kind == "date":
+        try:
+            if not DATE.match(value):
+                raise ValueError
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise CellError(_("« %(v)s » n'est pas une date AAAA-MM-JJ") % {"v": value[:50]}) from None
+    if kind == "time":
+        if not TIME.match(value):
+            raise CellError(_("« %(v)s » n'est pas une heure HH:MM") % {"v": value[:50]})
+        return datetime.time.fromisoformat(value)
+    if kind == "boolean":
+        if value not in {"true", "false"}:
+            raise CellError(_("« %(v)s » n'est pas true ou false") % {"v": value[:50]})
+        return value == "true"
+    if kind == "integer":
+        if not INTEGER.match(value):
+            raise CellError(_("« %(v)s » n'est pas un nombre entier") % {"v": value[:50]})
+        number = int(value)
+    elif kind == "number":
+        try:
+            number = Decimal(value)
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            raise CellError(_("« %(v)s » n'est pas un nombre") % {"v": value[:50]}) from None
+    else:  # pragma: no cover - the schema names only the types above
+        raise AssertionError(kind)
+    if field.minimum is not None and number < field.minimum:
+        raise CellError(_("doit être au moins %(min)s") % {"min": field.minimum})
+    if field.maximum is not None and number > field.maximum:
+        raise CellError(_("doit être au plus %(max)s") % {"max": field.maximum})
+    return number

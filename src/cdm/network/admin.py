@@ -1,0 +1,85 @@
+from django.contrib import admin
+
+from cdm.lib.admin import CdmModelAdmin, partners_of
+
+from .models import Cite, Contribution, Partner, Partnership, Pole, Site, SiteStop
+
+
+@admin.register(Cite)
+class CiteAdmin(CdmModelAdmin):
+    list_display = ["name", "country", "city", "status", "member_since", "labelled_on"]
+    list_filter = ["country", "status"]
+    search_fields = ["name", "city", "slug"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_network_wide:
+            return qs
+        return qs.filter(pk__in=request.user.cite_ids)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_network_wide:
+            return []
+        # A manager describes their Cité; the label and membership are the network's decisions.
+        return ["slug", "status", "member_since", "labelled_on"]
+
+
+class SiteStopInline(admin.TabularInline):
+    model = SiteStop
+    extra = 0
+
+    def _ok(self, request, action):
+        from cdm.accounts.permissions import allowed
+
+        return allowed(request.user, "network.sitestop", action)
+
+    def has_view_permission(self, request, obj=None):
+        return self._ok(request, "view")
+
+    def has_add_permission(self, request, obj=None):
+        return self._ok(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._ok(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._ok(request, "delete")
+
+
+@admin.register(Site)
+class SiteAdmin(CdmModelAdmin):
+    list_display = ["name", "cite", "kind", "city", "opened_on", "closed_on"]
+    list_filter = ["kind", "cite"]
+    search_fields = ["name", "city", "slug"]
+    inlines = [SiteStopInline]
+
+
+@admin.register(Pole)
+class PoleAdmin(CdmModelAdmin):
+    list_display = ["__str__", "code", "cite", "theme", "position"]
+    list_filter = ["theme", "cite"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(CdmModelAdmin):
+    list_display = ["name", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "slug"]
+
+    def get_queryset(self, request):
+        if request.user.is_network_wide:
+            return super().get_queryset(request)
+        return partners_of(request.user)
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(CdmModelAdmin):
+    list_display = ["cite", "partner", "since", "until"]
+    list_filter = ["cite"]
+    autocomplete_fields = []
+
+
+@admin.register(Contribution)
+class ContributionAdmin(CdmModelAdmin):
+    list_display = ["partner", "cite", "year", "type", "amount", "unit"]
+    list_filter = ["year", "type", "cite"]

@@ -1,0 +1,43 @@
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from . import selectors
+from .maps import member_map_svg
+
+
+def _map(cites) -> str:
+    points = [
+        {
+            "name": f"{c.name} ({c.city})",
+            "latitude": c.latitude,
+            "longitude": c.longitude,
+            "url": reverse("public:cite", args=[c.slug]),
+        }
+        for c in cites
+    ]
+    return mark_safe(member_map_svg(points))  # noqa: S308 - built from escaped parts
+
+
+def home(request):
+    cites = list(selectors.member_cites())
+    year = selectors.latest_year()
+    figures = selectors.network_figures(year) if year else None
+    return render(
+        request,
+        "public/home.html",
+        {"cites": cites, "year": year, "figures": figures, "map_svg": _map(cites)},
+    )
+
+
+def cite_list(request):
+    cites = list(selectors.member_cites())
+    return render(request, "public/cite_list.html", {"cites": cites, "map_svg": _map(cites)})
+
+
+def cite_detail(request, slug: str):
+    detail = selectors.cite_detail(slug)
+    if detail is None:
+        raise Http404
+    return render(request, "public/cite_detail.html", detail)

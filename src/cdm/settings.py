@@ -1,0 +1,161 @@
+"""Settings of CDM. Everything that differs between machines comes from the environment.
+
+- ``DATABASE_URL``: ``sqlite:////abs/path.sqlite3`` or ``postgres://user@host:port/db``;
+  default: SQLite in WAL mode under ``var/``.
+- ``CDM_SECRET_KEY``: required when ``CDM_DEBUG`` is off.
+- ``CDM_DEBUG``: ``1`` for development (the demo sets it).
+- ``CDM_VAR_DIR``: where the embedded database and uploads live (default ``./var``).
+- ``CDM_SMALL_COUNT_THRESHOLD``: the k below which published profile cells read "< k".
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("CDM_VAR_DIR", Path.cwd() / "var")).resolve()
+
+DEBUG = env_bool("CDM_DEBUG", False)
+SECRET_KEY = os.environ.get("CDM_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("CDM_TESTING"):
+        raise ImproperlyConfigured("CDM_SECRET_KEY is required when CDM_DEBUG is off")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+ALLOWED_HOSTS = [h for h in os.environ.get("CDM_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+if DEBUG or env_bool("CDM_TESTING"):
+    ALLOWED_HOSTS += ["testserver", "[::1]"]
+
+INSTALLED_APPS = [
+    "cdm.lib.admin_site.CdmAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_countries",
+    "cdm.accounts",
+    "cdm.network",
+    "cdm.activity",
+    "cdm.audit",
+    "cdm.stats",
+    "cdm.exchange",
+    "cdm.public",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "cdm.accounts.middleware.CiteScopeMiddleware",
+]
+
+ROOT_URLCONF = "cdm.urls"
+WSGI_APPLICATION = "cdm.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cdm.public.context.site_context",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'cdm.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CDM_TEST_SQLITE") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [
+    ("fr", "Français"),
+    ("en", "English"),
+    ("nl", "Nederlands"),
+    ("es", "Español"),
+    ("ca", "Català"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+]
+# Languages whose catalogue is complete: the annual report exists in these.
+COMPLETE_LANGUAGES = ["fr", "en"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+
+# Published breakdowns by profile hide cells below this count ("< k").
+SMALL_COUNT_THRESHOLD = env_int("CDM_SMALL_COUNT_THRESHOLD", 5)
+
+# Logs never carry a visitor: no request bodies, no query strings of the desk.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
