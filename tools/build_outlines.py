@@ -113,7 +113,7 @@ def simplify(pts, tol):
         if idx is not None and best > tol:
             keep[idx] = True
             stack += [(i, idx), (idx, j)]
-    return [p for p, k in zip(pts, keep) if k]
+    return [p for p, k in zip(pts, keep, strict=True) if k]
 
 
 def main(path):

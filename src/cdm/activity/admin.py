@@ -7,7 +7,18 @@ from .models import Activity, Equipment, Interview, Visit
 
 @admin.register(Visit)
 class VisitAdmin(CdmModelAdmin):
-    list_display = ["date", "time", "cite", "site", "channel", "theme", "outcome", "age_band", "gender", "status"]
+    list_display = [
+        "date",
+        "time",
+        "cite",
+        "site",
+        "channel",
+        "theme",
+        "outcome",
+        "age_band",
+        "gender",
+        "status",
+    ]
     list_filter = ["channel", "theme", "outcome", "cite"]
     date_hierarchy = "date"
     list_select_related = ["cite", "site"]

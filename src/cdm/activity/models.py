@@ -29,7 +29,11 @@ YEAR = [MinValueValidator(1990), MaxValueValidator(2100)]
 
 
 def site_belongs_to_cite(obj) -> None:
-    if obj.site_id and obj.cite_id and Site.objects.with_scopes_disabled().get(pk=obj.site_id).cite_id != obj.cite_id:
+    if (
+        obj.site_id
+        and obj.cite_id
+        and Site.objects.with_scopes_disabled().get(pk=obj.site_id).cite_id != obj.cite_id
+    ):
         raise ValidationError({"site": _("Ce site n'appartient pas à cette Cité.")})
 
 
@@ -49,7 +53,9 @@ class Visit(models.Model):
     outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices)
     age_band = models.CharField(_("âge"), max_length=20, choices=AgeBand.choices, default=AgeBand.NOT_STATED)
     gender = models.CharField(_("genre"), max_length=20, choices=Gender.choices, default=Gender.NOT_STATED)
-    status = models.CharField(_("situation"), max_length=20, choices=Status.choices, default=Status.NOT_STATED)
+    status = models.CharField(
+        _("situation"), max_length=20, choices=Status.choices, default=Status.NOT_STATED
+    )
     first_visit = models.BooleanField(_("première visite"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -98,7 +104,12 @@ class Interview(models.Model):
         Visit, on_delete=models.CASCADE, primary_key=True, related_name="interview", verbose_name=_("visite")
     )
     partner = models.ForeignKey(
-        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="interviews", verbose_name=_("partenaire")
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interviews",
+        verbose_name=_("partenaire"),
     )
     duration_minutes = models.PositiveIntegerField(
         _("durée (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)]
@@ -120,7 +131,10 @@ class Interview(models.Model):
         return str(self.visit)
 
     def clean(self):
-        if self.visit_id and Visit.objects.with_scopes_disabled().get(pk=self.visit_id).outcome != Outcome.INTERVIEW:
+        if (
+            self.visit_id
+            and Visit.objects.with_scopes_disabled().get(pk=self.visit_id).outcome != Outcome.INTERVIEW
+        ):
             raise ValidationError({"visit": _("Seule une visite orientée vers un entretien a un entretien.")})
 
 
@@ -128,12 +142,21 @@ class Activity(models.Model):
     """A collective activity: a workshop (three kinds) or an event (three kinds)."""
 
     uid = models.CharField(_("identifiant"), max_length=64, unique=True, default=uuid.uuid4, editable=False)
-    cite = models.ForeignKey(Cite, on_delete=models.PROTECT, related_name="activities", verbose_name=_("Cité"))
+    cite = models.ForeignKey(
+        Cite, on_delete=models.PROTECT, related_name="activities", verbose_name=_("Cité")
+    )
     site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="activities", verbose_name=_("site")
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("site"),
     )
     kind = models.CharField(_("type"), max_length=30, choices=ActivityKind.choices)
-    role = models.CharField(_("rôle"), max_length=20, choices=ActivityRole.choices, default=ActivityRole.ORGANIZED)
+    role = models.CharField(
+        _("rôle"), max_length=20, choices=ActivityRole.choices, default=ActivityRole.ORGANIZED
+    )
     title = models.CharField(_("titre"), max_length=200)
     theme = models.CharField(_("thème"), max_length=20, choices=Theme.choices, blank=True)
     date = models.DateField(_("date"))
@@ -141,7 +164,9 @@ class Activity(models.Model):
         _("durée (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
     participants = models.PositiveIntegerField(_("participants"), default=0)
-    partners = models.ManyToManyField(Partner, blank=True, related_name="activities", verbose_name=_("co-organisateurs"))
+    partners = models.ManyToManyField(
+        Partner, blank=True, related_name="activities", verbose_name=_("co-organisateurs")
+    )
 
     objects = ScopedManager(cite="cite")
 
@@ -156,7 +181,9 @@ class Activity(models.Model):
             models.CheckConstraint(
                 condition=models.Q(theme="") | models.Q(theme__in=Theme.values), name="activity_theme_valid"
             ),
-            models.CheckConstraint(condition=models.Q(participants__gte=0), name="activity_participants_positive"),
+            models.CheckConstraint(
+                condition=models.Q(participants__gte=0), name="activity_participants_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__isnull=True) | models.Q(duration_minutes__gt=0),
                 name="activity_duration_positive",

@@ -20,7 +20,12 @@ class AuditEntry(models.Model):
     )
     username = models.CharField(_("identifiant"), max_length=150, blank=True)
     cite = models.ForeignKey(
-        "network.Cite", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("Cité")
+        "network.Cite",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Cité"),
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("type d'objet"))
     object_id = models.CharField(_("objet"), max_length=64)
@@ -36,4 +41,6 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '—'} {self.get_action_display()} {self.object_repr}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.username or '—'} {self.get_action_display()} {self.object_repr}"
+        )

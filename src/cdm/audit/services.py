@@ -1,8 +1,6 @@
 """Writing the audit log. Model signals call ``audit_record`` for every write of a CDM model."""
 
 import datetime
-import decimal
-import uuid
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -16,9 +14,9 @@ NEVER_LOGGED = {"password", "last_login"}
 def _plain(value):
     if isinstance(value, datetime.date | datetime.time | datetime.datetime):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    return value
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)  # Decimal, UUID, Country…
 
 
 def snapshot(obj: models.Model) -> dict:

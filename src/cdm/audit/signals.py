@@ -40,7 +40,9 @@ def on_post_save(sender, instance, created, raw=False, **kwargs):
 
 def on_post_delete(sender, instance, **kwargs):
     if _audited(sender):
-        audit_record(obj=instance, action="delete", changes={k: [v, None] for k, v in snapshot(instance).items()})
+        audit_record(
+            obj=instance, action="delete", changes={k: [v, None] for k, v in snapshot(instance).items()}
+        )
 
 
 def on_m2m_changed(sender, instance, action, pk_set, model, **kwargs):

@@ -66,7 +66,9 @@ ProgressFn = Callable[[str, int], None]
 class PackageImport:
     """One import of one package. ``allowed_cites``: slugs the importer may bring (None: any)."""
 
-    def __init__(self, path, *, allowed_cites: set[str] | None = None, user=None, progress: ProgressFn | None = None):
+    def __init__(
+        self, path, *, allowed_cites: set[str] | None = None, user=None, progress: ProgressFn | None = None
+    ):
         self.path = Path(path)
         self.allowed = allowed_cites
         self.user = user
@@ -126,7 +128,9 @@ class PackageImport:
             if report:
                 self.result.add(Problem(table.filename, None, "", _("CSV illisible : %(e)s") % {"e": exc}))
         if header is None and report:
-            self.result.add(Problem(table.filename, 1, "", _("le fichier est vide : une ligne d'en-tête est attendue")))
+            self.result.add(
+                Problem(table.filename, 1, "", _("le fichier est vide : une ligne d'en-tête est attendue"))
+            )
 
     def _check_header(self, table: Table, header: list[str]) -> None:
         seen = Counter(header)
@@ -167,7 +171,9 @@ class PackageImport:
                     key = tuple(values[k] for k in table.primary_key)
                     if key in seen_keys:
                         self.result.add(
-                            Problem(table.filename, line, ",".join(table.primary_key), _("identifiant en double"))
+                            Problem(
+                                table.filename, line, ",".join(table.primary_key), _("identifiant en double")
+                            )
                         )
                     seen_keys.add(key)
                 check(line, values)
@@ -186,8 +192,12 @@ class PackageImport:
         known = self.ids[target] | set(self._known[target])
         if value not in known:
             self.result.add(
-                Problem(table.filename, line, name, _("« %(v)s » ne désigne aucune ligne de %(t)s.csv") % {
-                    "v": value, "t": target})
+                Problem(
+                    table.filename,
+                    line,
+                    name,
+                    _("« %(v)s » ne désigne aucune ligne de %(t)s.csv") % {"v": value, "t": target},
+                )
             )
             return False
         return True
@@ -197,8 +207,12 @@ class PackageImport:
             return False
         if self.allowed is not None and values["cite"] not in self.allowed:
             self.result.add(
-                Problem(table.filename, line, "cite", _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {
-                    "v": values["cite"]})
+                Problem(
+                    table.filename,
+                    line,
+                    "cite",
+                    _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {"v": values["cite"]},
+                )
             )
             return False
         return True
@@ -209,11 +223,23 @@ class PackageImport:
             return
         owner = self.site_cite.get(site) or self._known["sites"].get(site)
         if owner is None:
-            self.result.add(Problem(table.filename, line, "site", _("« %(v)s » ne désigne aucune ligne de sites.csv") % {
-                "v": site}))
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    "site",
+                    _("« %(v)s » ne désigne aucune ligne de sites.csv") % {"v": site},
+                )
+            )
         elif owner != values["cite"]:
-            self.result.add(Problem(table.filename, line, "site", _("le site « %(v)s » n'est pas un site de cette Cité") % {
-                "v": site}))
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    "site",
+                    _("le site « %(v)s » n'est pas un site de cette Cité") % {"v": site},
+                )
+            )
 
     def _dates_in_order(self, table, line, values, first, second):
         a, b = values.get(first), values.get(second)
@@ -224,8 +250,14 @@ class PackageImport:
         table = TABLES_BY_NAME["cites"]
         slug = values["id"]
         if self.allowed is not None and isinstance(slug, str) and slug not in self.allowed:
-            self.result.add(Problem(table.filename, line, "id", _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {
-                "v": slug}))
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    "id",
+                    _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {"v": slug},
+                )
+            )
 
     def _check_sites(self, line, values):
         table = TABLES_BY_NAME["sites"]
@@ -247,7 +279,11 @@ class PackageImport:
         ok = self._cite(table, line, values) & self._ref(table, line, values, "partner", "partners")
         pair = (values["cite"], values["partner"])
         if ok and pair not in self.partnership_pairs and pair not in self._known["partnerships"]:
-            self.result.add(Problem(table.filename, line, "partner", _("aucun partenariat entre cette Cité et ce partenaire")))
+            self.result.add(
+                Problem(
+                    table.filename, line, "partner", _("aucun partenariat entre cette Cité et ce partenaire")
+                )
+            )
 
     def _check_visits(self, line, values):
         table = TABLES_BY_NAME["visits"]
@@ -271,10 +307,18 @@ class PackageImport:
                     if owner not in self.allowed:
                         is_interview = None
             if is_interview is None:
-                self.result.add(Problem(table.filename, line, "visit", _("« %(v)s » ne désigne aucune ligne de visits.csv") % {
-                    "v": visit}))
+                self.result.add(
+                    Problem(
+                        table.filename,
+                        line,
+                        "visit",
+                        _("« %(v)s » ne désigne aucune ligne de visits.csv") % {"v": visit},
+                    )
+                )
             elif not is_interview:
-                self.result.add(Problem(table.filename, line, "visit", _("cette visite n'a pas pour suite un entretien")))
+                self.result.add(
+                    Problem(table.filename, line, "visit", _("cette visite n'a pas pour suite un entretien"))
+                )
         self._ref(table, line, values, "partner", "partners")
 
     def _check_activities(self, line, values):
@@ -286,8 +330,14 @@ class PackageImport:
             known = self.ids["partners"] | self._known["partners"]
             for p in partners:
                 if p not in known:
-                    self.result.add(Problem(table.filename, line, "partners", _("« %(v)s » ne désigne aucune ligne de partners.csv") % {
-                        "v": p}))
+                    self.result.add(
+                        Problem(
+                            table.filename,
+                            line,
+                            "partners",
+                            _("« %(v)s » ne désigne aucune ligne de partners.csv") % {"v": p},
+                        )
+                    )
 
     def _check_equipment(self, line, values):
         self._cite(TABLES_BY_NAME["equipment"], line, values)
@@ -350,8 +400,19 @@ class PackageImport:
                 objs,
                 update_conflicts=True,
                 unique_fields=["slug"],
-                update_fields=["name", "country", "region", "city", "latitude", "longitude", "languages",
-                               "status", "member_since", "labelled_on", "opened_on"],
+                update_fields=[
+                    "name",
+                    "country",
+                    "region",
+                    "city",
+                    "latitude",
+                    "longitude",
+                    "languages",
+                    "status",
+                    "member_since",
+                    "labelled_on",
+                    "opened_on",
+                ],
             )
         self.cite_pk = self._cite_pks()
 
@@ -415,19 +476,29 @@ class PackageImport:
         incoming: dict[tuple, Counter] = {}
         for v in self._rows(package, table):
             key = (self.cite_pk[v["cite"]], int(v["year"]))
-            row = (partner_pk[v["partner"]], v["type"], _decimal(v["amount"]), v["unit"] or "", v["description"] or "")
+            row = (
+                partner_pk[v["partner"]],
+                v["type"],
+                _decimal(v["amount"]),
+                v["unit"] or "",
+                v["description"] or "",
+            )
             incoming.setdefault(key, Counter())[row] += 1
         for (cite_id, year), rows in incoming.items():
             current = Contribution.objects.filter(cite_id=cite_id, year=year)
             existing = Counter(
                 (p, t, _decimal(a), u, d)
-                for p, t, a, u, d in current.values_list("partner_id", "type", "amount", "unit", "description")
+                for p, t, a, u, d in current.values_list(
+                    "partner_id", "type", "amount", "unit", "description"
+                )
             )
             if existing == rows:
                 continue
             current.delete()
             Contribution.objects.bulk_create(
-                Contribution(cite_id=cite_id, year=year, partner_id=p, type=t, amount=a, unit=u, description=d)
+                Contribution(
+                    cite_id=cite_id, year=year, partner_id=p, type=t, amount=a, unit=u, description=d
+                )
                 for (p, t, a, u, d), n in rows.items()
                 for _ in range(n)
             )
@@ -437,8 +508,19 @@ class PackageImport:
 
     def _write_visits(self, package, table):
         site_pk = self._site_pks()
-        fields = ["cite", "site", "date", "time", "channel", "theme", "outcome", "age_band", "gender", "status",
-                  "first_visit"]
+        fields = [
+            "cite",
+            "site",
+            "date",
+            "time",
+            "channel",
+            "theme",
+            "outcome",
+            "age_band",
+            "gender",
+            "status",
+            "first_visit",
+        ]
         for batch in self._batches(package, table):
             objs = [
                 Visit(
@@ -457,7 +539,9 @@ class PackageImport:
                 )
                 for v in batch
             ]
-            Visit.objects.bulk_create(objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields)
+            Visit.objects.bulk_create(
+                objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields
+            )
             # A visit whose outcome is no longer an interview loses its interview details.
             Interview.objects.filter(
                 visit__uid__in=[v["id"] for v in batch if v["outcome"] != Outcome.INTERVIEW]
@@ -466,7 +550,9 @@ class PackageImport:
     def _write_interviews(self, package, table):
         partner_pk = self._partner_pks()
         for batch in self._batches(package, table):
-            visit_pk = dict(Visit.objects.filter(uid__in=[v["visit"] for v in batch]).values_list("uid", "pk"))
+            visit_pk = dict(
+                Visit.objects.filter(uid__in=[v["visit"] for v in batch]).values_list("uid", "pk")
+            )
             objs = [
                 Interview(
                     visit_id=visit_pk[v["visit"]],
@@ -476,14 +562,27 @@ class PackageImport:
                 for v in batch
             ]
             Interview.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["visit"], update_fields=["partner", "duration_minutes"]
+                objs,
+                update_conflicts=True,
+                unique_fields=["visit"],
+                update_fields=["partner", "duration_minutes"],
             )
 
     def _write_activities(self, package, table):
         site_pk = self._site_pks()
         partner_pk = self._partner_pks()
         through = Activity.partners.through
-        fields = ["cite", "site", "kind", "role", "title", "theme", "date", "duration_minutes", "participants"]
+        fields = [
+            "cite",
+            "site",
+            "kind",
+            "role",
+            "title",
+            "theme",
+            "date",
+            "duration_minutes",
+            "participants",
+        ]
         for batch in self._batches(package, table):
             objs = [
                 Activity(
@@ -500,13 +599,17 @@ class PackageImport:
                 )
                 for v in batch
             ]
-            Activity.objects.bulk_create(objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields)
-            activity_pk = dict(Activity.objects.filter(uid__in=[o.uid for o in objs]).values_list("uid", "pk"))
-            wanted = {
-                (activity_pk[v["id"]], partner_pk[p]) for v in batch for p in (v["partners"] or [])
-            }
+            Activity.objects.bulk_create(
+                objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields
+            )
+            activity_pk = dict(
+                Activity.objects.filter(uid__in=[o.uid for o in objs]).values_list("uid", "pk")
+            )
+            wanted = {(activity_pk[v["id"]], partner_pk[p]) for v in batch for p in (v["partners"] or [])}
             current = set(
-                through.objects.filter(activity_id__in=activity_pk.values()).values_list("activity_id", "partner_id")
+                through.objects.filter(activity_id__in=activity_pk.values()).values_list(
+                    "activity_id", "partner_id"
+                )
             )
             if wanted != current:
                 for activity_id, partner_id in current - wanted:
@@ -521,7 +624,9 @@ class PackageImport:
             Equipment(cite_id=self.cite_pk[v["cite"]], year=v["year"], **{n: v[n] for n in names})
             for v in self._rows(package, table)
         ]
-        Equipment.objects.bulk_create(objs, update_conflicts=True, unique_fields=["cite", "year"], update_fields=names)
+        Equipment.objects.bulk_create(
+            objs, update_conflicts=True, unique_fields=["cite", "year"], update_fields=names
+        )
 
     # -- the whole --------------------------------------------------------------------------
 
@@ -529,9 +634,7 @@ class PackageImport:
         try:
             package = Package(self.path)
         except PackageNotFound:
-            self.result.add(
-                Problem(self.path.name, None, "", _("ni un dossier ni un fichier .zip lisible"))
-            )
+            self.result.add(Problem(self.path.name, None, "", _("ni un dossier ni un fichier .zip lisible")))
             return self.result
         with package:
             self.validate(package)

@@ -274,7 +274,9 @@ def datapackage(names: list[str], *, title: str) -> dict:
         table = TABLES_BY_NAME[name]
         schema = table_schema(table)
         if "foreignKeys" in schema:
-            schema["foreignKeys"] = [fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in names]
+            schema["foreignKeys"] = [
+                fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in names
+            ]
             if not schema["foreignKeys"]:
                 del schema["foreignKeys"]
         resources.append(

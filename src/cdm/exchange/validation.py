@@ -35,7 +35,9 @@ def parse(field: Field, raw: str):
         if len(value) > field.max_length:
             raise CellError(_("trop long (%(n)d caractères au plus)") % {"n": field.max_length})
         if kind == "slug" and not SLUG.match(value):
-            raise CellError(_("« %(v)s » n'est pas un identifiant (minuscules, chiffres et tirets)") % {"v": value})
+            raise CellError(
+                _("« %(v)s » n'est pas un identifiant (minuscules, chiffres et tirets)") % {"v": value}
+            )
         return value
     if kind == "enum":
         if value not in field.choices:

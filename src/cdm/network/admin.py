@@ -83,3 +83,9 @@ class PartnershipAdmin(CdmModelAdmin):
 class ContributionAdmin(CdmModelAdmin):
     list_display = ["partner", "cite", "year", "type", "amount", "unit"]
     list_filter = ["year", "type", "cite"]
+
+
+@admin.register(SiteStop)
+class SiteStopAdmin(CdmModelAdmin):
+    list_display = ["site", "weekday", "place", "starts_at", "ends_at"]
+    list_select_related = ["site"]

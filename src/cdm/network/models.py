@@ -65,7 +65,10 @@ class Site(models.Model):
     opened_on = models.DateField(_("ouvert le"), null=True, blank=True)
     closed_on = models.DateField(_("fermé le"), null=True, blank=True)
     target_public = models.CharField(
-        _("public visé"), max_length=200, blank=True, help_text=_("Pour une action éphémère : prison, écoles…")
+        _("public visé"),
+        max_length=200,
+        blank=True,
+        help_text=_("Pour une action éphémère : prison, écoles…"),
     )
 
     objects = ScopedManager(cite="cite")
@@ -117,7 +120,9 @@ class SiteStop(models.Model):
         verbose_name_plural = _("arrêts")
         ordering = ["weekday", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="stop_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="stop_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:
@@ -151,7 +156,9 @@ class Pole(models.Model):
 
     def label(self, language: str | None = None) -> str:
         language = (language or get_language() or "fr")[:2]
-        return self.labels.get(language) or self.labels.get("fr") or next(iter(self.labels.values()), self.code)
+        return (
+            self.labels.get(language) or self.labels.get("fr") or next(iter(self.labels.values()), self.code)
+        )
 
     def clean(self):
         if not isinstance(self.labels, dict) or not all(
@@ -179,7 +186,9 @@ class Partner(models.Model):
 
 
 class Partnership(models.Model):
-    cite = models.ForeignKey(Cite, on_delete=models.CASCADE, related_name="partnerships", verbose_name=_("Cité"))
+    cite = models.ForeignKey(
+        Cite, on_delete=models.CASCADE, related_name="partnerships", verbose_name=_("Cité")
+    )
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="partnerships", verbose_name=_("partenaire")
     )
@@ -205,14 +214,20 @@ class Partnership(models.Model):
 class Contribution(models.Model):
     """What a partner brings to a Cité in a year: staff, money, expertise or material."""
 
-    cite = models.ForeignKey(Cite, on_delete=models.CASCADE, related_name="contributions", verbose_name=_("Cité"))
+    cite = models.ForeignKey(
+        Cite, on_delete=models.CASCADE, related_name="contributions", verbose_name=_("Cité")
+    )
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="contributions", verbose_name=_("partenaire")
     )
-    year = models.PositiveSmallIntegerField(_("année"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(1990), MaxValueValidator(2100)]
+    )
     type = models.CharField(_("type"), max_length=20, choices=ContributionType.choices)
     amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2, null=True, blank=True)
-    unit = models.CharField(_("unité"), max_length=20, blank=True, help_text=_("Par exemple fte, hours, EUR, CHF."))
+    unit = models.CharField(
+        _("unité"), max_length=20, blank=True, help_text=_("Par exemple fte, hours, EUR, CHF.")
+    )
     description = models.CharField(_("description"), max_length=500, blank=True)
 
     objects = ScopedManager(cite="cite")
@@ -228,9 +243,11 @@ class Contribution(models.Model):
 
     def clean(self):
         if self.cite_id and self.partner_id:
-            if not Partnership.objects.with_scopes_disabled().filter(
-                cite_id=self.cite_id, partner_id=self.partner_id
-            ).exists():
+            if (
+                not Partnership.objects.with_scopes_disabled()
+                .filter(cite_id=self.cite_id, partner_id=self.partner_id)
+                .exists()
+            ):
                 raise ValidationError({"partner": _("Ce partenaire n'a pas de partenariat avec cette Cité.")})
 
 

@@ -51,7 +51,9 @@ def _frames() -> dict[str, Frame]:
     data = outlines()
     frames = {"europe": Frame(tuple(data["europe"]["bbox"]), 0, 0, WIDTH - INSET_W - 10, HEIGHT)}
     for i, name in enumerate(INSET_NAMES):
-        frames[name] = Frame(tuple(data[name]["bbox"]), WIDTH - INSET_W, 10 + i * (INSET_H + 60), INSET_W, INSET_H)
+        frames[name] = Frame(
+            tuple(data[name]["bbox"]), WIDTH - INSET_W, 10 + i * (INSET_H + 60), INSET_W, INSET_H
+        )
     return frames
 
 
@@ -77,7 +79,11 @@ def member_map_svg(points: list[dict], *, title: str | None = None) -> str:
                 f'font-size="13" fill="#1f2933">{escape(INSET_NAMES[name])}</text>'
             )
         for ring in data[name]["rings"]:
-            d = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in (frame.project(lon, lat) for lon, lat in ring)) + "Z"
+            d = (
+                "M"
+                + "L".join(f"{x:.1f},{y:.1f}" for x, y in (frame.project(lon, lat) for lon, lat in ring))
+                + "Z"
+            )
             parts.append(f'<path d="{d}" fill="#d5dbe1" stroke="#8a99a6" stroke-width="0.6"/>')
     for point in points:
         lat, lon = point.get("latitude"), point.get("longitude")

@@ -1,0 +1,68 @@
+# CDM — the two commands that matter: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_SCALE ?= 0.2
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export CDM_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: demo test test-sqlite test-postgres lint messages browser-deps serve bench-report bench-import clean
+
+$(BIN)/cdm: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# gettext's msgfmt compiles the catalogues (Debian package gettext).
+.stamp-gettext:
+	command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	touch $@
+
+messages: $(BIN)/cdm .stamp-gettext
+	cd src/cdm && CDM_TESTING=1 ../../$(BIN)/cdm compilemessages -v0
+
+demo: $(BIN)/cdm messages
+	mkdir -p var
+	CDM_DEBUG=1 $(BIN)/cdm migrate -v0
+	CDM_DEBUG=1 $(BIN)/cdm demo --scale $(DEMO_SCALE)
+	@echo
+	@echo "CDM demo on http://127.0.0.1:8000/  (every figure is fictitious)"
+	@echo "Accounts, password 'demo': coordinator; manager-<cite>, agent-<cite>, counsellor-<cite>"
+	@echo "   e.g. manager-paris-la-villette, agent-bruxelles, counsellor-porto"
+	CDM_DEBUG=1 $(BIN)/cdm runserver 127.0.0.1:8000
+
+# Debian's Chromium (never a browser download) and npm's axe-core for the end-to-end tests.
+browser-deps: .stamp-chromium node_modules/axe-core/axe.min.js
+
+.stamp-chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	touch $@
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+lint: $(BIN)/cdm
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	CDM_TESTING=1 $(BIN)/cdm makemigrations --check --dry-run -v1
+
+test: $(BIN)/cdm messages browser-deps lint test-sqlite test-postgres
+
+test-sqlite: $(BIN)/cdm
+	@echo "== test suite on SQLite =="
+	$(BIN)/pytest -n 2 -q
+
+test-postgres: $(BIN)/cdm
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== test suite on PostgreSQL =="; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL does not answer at $(PG_URL): CI needs it." >&2; exit 1; \
+	else \
+		echo "== PostgreSQL leg SKIPPED: no server answers at $(PG_URL) =="; \
+	fi
+
+clean:
+	rm -rf var .stamp-* node_modules

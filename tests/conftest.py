@@ -1,0 +1,75 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django_scopes import scopes_disabled
+
+from cdm.accounts.models import Role, User
+from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.network.models import Cite, Contribution, Partner, Partnership, Pole, Site, SiteStop
+
+SAMPLE = Path(__file__).parent / "data" / "sample"
+SAMPLE_FIGURES = Path(__file__).parent / "data" / "sample-figures-2024.json"
+
+
+def make_cite_world(slug: str, country: str = "FR") -> dict:
+    """One Cité with one object of every Cité-owned model."""
+    with scopes_disabled():
+        cite = Cite.objects.create(
+            slug=slug,
+            name=f"Cité {slug}",
+            country=country,
+            city=slug.title(),
+            status="labelled",
+            latitude=48.0,
+            longitude=2.0,
+        )
+        site = Site.objects.create(cite=cite, slug=f"{slug}-main", name=f"Site {slug}", kind="main")
+        stop = SiteStop.objects.create(
+            site=site, weekday=1, place="Place", starts_at=datetime.time(9), ends_at=datetime.time(12)
+        )
+        pole = Pole.objects.create(cite=cite, code="emploi", theme="job", labels={"fr": "Emploi"})
+        partner = Partner.objects.create(
+            slug=f"{slug}-partner", name=f"Partenaire {slug}", kind="association"
+        )
+        partnership = Partnership.objects.create(cite=cite, partner=partner)
+        contribution = Contribution.objects.create(cite=cite, partner=partner, year=2024, type="expertise")
+        visit = Visit.objects.create(
+            cite=cite, site=site, date=datetime.date(2024, 5, 6), theme="job", outcome="interview"
+        )
+        interview = Interview.objects.create(visit=visit, partner=partner, duration_minutes=30)
+        activity = Activity.objects.create(
+            cite=cite, kind="forum", title="Forum", date=datetime.date(2024, 5, 7), participants=40
+        )
+        equipment = Equipment.objects.create(cite=cite, year=2024, vr_headsets=2)
+    users = {}
+    for role in [Role.MANAGER, Role.AGENT, Role.COUNSELLOR, Role.OBSERVER]:
+        user = User.objects.create_user(
+            f"{role}-{slug}", password="pw", role=role, partner=partner if role == Role.COUNSELLOR else None
+        )
+        user.cites.add(cite)
+        users[role.value] = user
+    return {
+        "cite": cite,
+        "site": site,
+        "sitestop": stop,
+        "pole": pole,
+        "partner": partner,
+        "partnership": partnership,
+        "contribution": contribution,
+        "visit": visit,
+        "interview": interview,
+        "activity": activity,
+        "equipment": equipment,
+        "users": users,
+    }
+
+
+@pytest.fixture
+def two_cites(db):
+    return make_cite_world("alpha"), make_cite_world("beta", "BE")
+
+
+@pytest.fixture
+def coordinator(db):
+    return User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
