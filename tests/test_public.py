@@ -21,7 +21,7 @@ def test_the_home_page_shows_the_network_in_figures(client, sample):
     body = client.get("/fr/").content.decode()
     assert "Le réseau en chiffres, 2024" in body
     assert "1774" in body  # the sample's beneficiaries
-    assert "<svg" in body and 'role="img"' in body
+    assert "<svg" in body and 'aria-labelledby="map-title"' in body
 
 
 def test_the_root_redirects_to_a_language(client, sample):

@@ -10,6 +10,13 @@ class CdmAdminSite(admin.AdminSite):
     site_title = _("CDM")
     index_title = _("Administration")
 
+    @property
+    def login_form(self):
+        """Any active staff account signs in (no is_staff flag to forget); roles decide the rest."""
+        from django.contrib.auth.forms import AuthenticationForm
+
+        return AuthenticationForm
+
     def has_permission(self, request):
         # Every staff account may sign in; what it sees is decided per model.
         return request.user.is_active and request.user.is_authenticated

@@ -61,9 +61,11 @@ def member_map_svg(points: list[dict], *, title: str | None = None) -> str:
     """An accessible SVG map. ``points``: dicts with name, latitude, longitude and optional url."""
     frames = _frames()
     data = outlines()
+    # With links inside, the map is a group of links; without, a single image.
+    role = "group" if any(p.get("url") for p in points) else "img"
     title = title or _("Carte des Cités des métiers membres du réseau")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="{role}" '
         f'aria-labelledby="map-title" class="member-map">',
         f'<title id="map-title">{escape(title)}</title>',
         '<rect width="100%" height="100%" fill="#eef3f7"/>',

@@ -1,0 +1,69 @@
+"""Every back-office write is logged: who, when, which object, what changed."""
+
+from django.urls import reverse
+
+from cdm.audit.models import AuditEntry
+
+
+def entries(**filters):
+    return AuditEntry.objects.with_scopes_disabled().filter(**filters)
+
+
+def test_a_change_in_the_admin_is_logged_with_its_author_and_diff(client, two_cites):
+    alpha, _ = two_cites
+    manager = alpha["users"]["manager"]
+    client.force_login(manager)
+    site = alpha["site"]
+    response = client.post(
+        reverse("admin:network_site_change", args=[site.pk]),
+        {"cite": alpha["cite"].pk, "slug": site.slug, "name": "Nouveau nom", "kind": "main",
+         "stops-TOTAL_FORMS": 0, "stops-INITIAL_FORMS": 0},
+    )
+    assert response.status_code == 302
+    entry = entries(action="change", object_id=str(site.pk), content_type__model="site").get()
+    assert entry.user == manager and entry.username == manager.username
+    assert entry.cite == alpha["cite"]
+    assert entry.changes == {"name": ["Site alpha", "Nouveau nom"]}
+
+
+def test_a_deletion_is_logged_with_what_was_deleted(client, two_cites):
+    alpha, _ = two_cites
+    client.force_login(alpha["users"]["manager"])
+    activity = alpha["activity"]
+    response = client.post(reverse("admin:activity_activity_delete", args=[activity.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    entry = entries(action="delete", content_type__model="activity").get()
+    assert entry.changes["title"] == ["Forum", None]
+
+
+def test_passwords_never_reach_the_log(two_cites):
+    alpha, _ = two_cites
+    user = alpha["users"]["agent"]
+    user.set_password("another")
+    user.save()
+    for entry in entries(content_type__model="user"):
+        assert "password" not in entry.changes
+
+
+def test_the_manager_reads_the_log_of_their_cite(client, two_cites):
+    alpha, _ = two_cites
+    client.force_login(alpha["users"]["manager"])
+    response = client.get(reverse("admin:audit_auditentry_changelist"))
+    assert response.status_code == 200
+    assert "Site alpha" in response.content.decode()
+
+
+def test_agents_do_not_read_the_log(client, two_cites):
+    alpha, _ = two_cites
+    client.force_login(alpha["users"]["agent"])
+    assert client.get(reverse("admin:audit_auditentry_changelist")).status_code == 403
+
+
+def test_an_import_is_one_entry(db):
+    from cdm.exchange.importer import import_package
+
+    from .conftest import SAMPLE
+
+    assert import_package(SAMPLE).ok
+    entry = entries(action="import").get()
+    assert entry.changes["rows"]["visits"] == 1284

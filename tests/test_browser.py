@@ -1,0 +1,115 @@
+"""End-to-end, in Debian's Chromium driven by Playwright: the public pages, a language switch, the admin.
+
+axe-core (from npm) checks every public page: no violation of serious or critical impact.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cdm.exchange.importer import import_package
+from cdm.network.models import Network
+
+from .conftest import SAMPLE, make_cite_world
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+pytestmark = [pytest.mark.browser]
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: `make browser-deps` installs it")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    assert import_package(SAMPLE).ok
+    Network.objects.create(demo=True)
+    return live_server.url
+
+
+def axe_violations(page):
+    assert AXE.exists(), "axe-core is missing: `make browser-deps` installs it"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "nl"])
+@pytest.mark.parametrize("path", ["", "cites/", "cites/bruxelles/", "cites/la-reunion/"])
+def test_public_pages_have_no_serious_accessibility_violation(page, site, language, path):
+    response = page.goto(f"{site}/{language}/{path}")
+    assert response.status == 200
+    assert page.locator("h1").count() == 1
+    assert axe_violations(page) == []
+
+
+def test_a_visitor_switches_language_and_stays_on_the_page(page, site):
+    page.goto(f"{site}/fr/cites/porto/")
+    assert page.locator("h2").first.inner_text() == "Où nous rencontrer"
+    page.get_by_role("navigation", name="Langue").get_by_role("link", name="English").click()
+    page.wait_for_url(f"{site}/en/cites/porto/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h2").first.inner_text() == "Where to meet us"
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Italiano").click()
+    page.wait_for_url(f"{site}/it/cites/porto/")
+    assert page.locator("h2").first.inner_text() == "Dove incontrarci"
+
+
+def test_a_visitor_finds_a_cite_from_the_map(page, site):
+    page.goto(f"{site}/fr/cites/")
+    page.locator('svg.member-map a[aria-label^="Cité des métiers de Mayotte"]').click()
+    page.wait_for_url(f"{site}/fr/cites/mayotte/")
+    assert "Mayotte" in page.locator("h1").inner_text()
+
+
+def test_the_skip_link_leads_to_the_content_by_keyboard(page, site):
+    page.goto(f"{site}/fr/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Aller au contenu"
+
+
+def test_a_manager_signs_in_and_sees_only_their_cite(page, live_server, transactional_db):
+    alpha = make_cite_world("alpha")
+    make_cite_world("beta")
+    alpha["users"]["manager"].set_password("secret-pw")
+    alpha["users"]["manager"].save()
+    page.goto(f"{live_server.url}/en/admin/")
+    page.get_by_label("Username").fill("manager-alpha")
+    page.get_by_label("Password").fill("secret-pw")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/en/admin/")
+    assert "CDM — back office" in page.content()
+    page.goto(f"{live_server.url}/en/admin/network/site/")
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "Site alpha" in rows.first.inner_text()
+    page.goto(f"{live_server.url}/fr/admin/network/site/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "Site beta" not in page.content()
