@@ -16,8 +16,14 @@ def test_a_change_in_the_admin_is_logged_with_its_author_and_diff(client, two_ci
     site = alpha["site"]
     response = client.post(
         reverse("admin:network_site_change", args=[site.pk]),
-        {"cite": alpha["cite"].pk, "slug": site.slug, "name": "Nouveau nom", "kind": "main",
-         "stops-TOTAL_FORMS": 0, "stops-INITIAL_FORMS": 0},
+        {
+            "cite": alpha["cite"].pk,
+            "slug": site.slug,
+            "name": "Nouveau nom",
+            "kind": "main",
+            "stops-TOTAL_FORMS": 0,
+            "stops-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 302
     entry = entries(action="change", object_id=str(site.pk), content_type__model="site").get()

@@ -16,8 +16,14 @@ from .conftest import SAMPLE, make_cite_world
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [pytest.mark.browser]
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are still synchronous.

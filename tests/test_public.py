@@ -80,7 +80,7 @@ def test_demo_figures_say_they_are_fictitious(client, sample):
         assert 'class="demo-banner"' in body
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_demo_is_deterministic_for_a_seed(client):
     call_command("demo", scale=0.002, seed=7, verbosity=0)
     first = client.get("/en/").content.decode()
@@ -90,7 +90,7 @@ def test_the_demo_is_deterministic_for_a_seed(client):
     assert client.get("/en/").content.decode() != first
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_demo_creates_the_accounts(client):
     call_command("demo", scale=0.002, seed=1, verbosity=0)
     assert client.login(username="coordinator", password="demo")
