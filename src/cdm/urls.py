@@ -8,5 +8,6 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("cdm.stats.urls")),
     path("", include("cdm.public.urls")),
 )

@@ -24,6 +24,7 @@ POLICY: dict[str, dict[str, frozenset]] = {
     "activity.activity": {Role.MANAGER: ALL, Role.AGENT: READ},
     "activity.equipment": {Role.MANAGER: ALL},
     "audit.auditentry": {Role.MANAGER: READ},
+    "stats.reportnarrative": {},
     "accounts.user": {},
 }
 

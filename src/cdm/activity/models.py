@@ -115,6 +115,13 @@ class Interview(models.Model):
         _("durée (minutes)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
 
+    waited_minutes = models.PositiveIntegerField(
+        _("attente (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("De l'arrivée à l'appel par le conseiller."),
+    )
+
     objects = ScopedManager(cite="visit__cite")
 
     class Meta:

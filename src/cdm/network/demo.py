@@ -550,9 +550,9 @@ def _activities(rng, cites, sites, partners, scale, progress):
         ActivityKind.INFORMATION_SESSION: (8, 30),
         ActivityKind.PARTICIPATORY_WORKSHOP: (4, 16),
         ActivityKind.PEER_GROUP: (5, 12),
-        ActivityKind.FORUM: (80, 300),
-        ActivityKind.CONFERENCE: (20, 120),
-        ActivityKind.OTHER_EVENT: (15, 90),
+        ActivityKind.FORUM: (30, 130),
+        ActivityKind.CONFERENCE: (10, 50),
+        ActivityKind.OTHER_EVENT: (15, 65),
     }
     for kind, role, n in plan:
         for cite_pk, count in _share(cites, max(1, round(n * scale))).items():

@@ -6,15 +6,18 @@ network's consolidated figures are computed inside ``network_scope()``.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, Q, Sum
+from django.db.models.functions import Cast, Substr
 
 from cdm.activity.models import Activity, Equipment, Visit
 from cdm.network.models import Cite, Contribution, Partnership, Site
 from cdm.network.vocabularies import EVENT_KINDS, WORKSHOP_KINDS, ActivityRole, Outcome
 
-OUTCOMES = [Outcome.INFORMATION, Outcome.SELF_SERVICE, Outcome.INTERVIEW]
+OUTCOMES = [Outcome.INFORMATION.value, Outcome.SELF_SERVICE.value, Outcome.INTERVIEW.value]
+# "YYYY-MM" of a date, in SQL that both SQLite and PostgreSQL run natively (no per-row Python function).
+MONTH = Substr(Cast("date", output_field=CharField()), 1, 7)
 RESOURCES = ["paper_references", "paper_copies", "computer_stations", "tablets", "vr_headsets"]
 
 
@@ -80,8 +83,8 @@ def activities(period: Period, member_ids):
     return qs
 
 
-def compute(period: Period) -> dict:
-    """The figures of ``period``, with the keys the standard lists (and the year's label)."""
+def compute(period: Period, *, details: bool = False) -> dict:
+    """The figures of ``period``: the keys the standard lists; with ``details``, the report's breakdowns too."""
     member_rows = list(members(period).values("pk", "country", "labelled_on"))
     member_ids = [m["pk"] for m in member_rows]
     country_of = {m["pk"]: m["country"] for m in member_rows}
@@ -94,7 +97,11 @@ def compute(period: Period) -> dict:
         .annotate(n=Count("pk"))
     )
 
-    visit_rows = list(visits(period, member_ids).values("cite", "outcome", "channel").annotate(n=Count("pk")))
+    group = ["cite", "outcome", "channel"] + (["month"] if details else [])
+    visit_qs = visits(period, member_ids)
+    if details:
+        visit_qs = visit_qs.annotate(month=MONTH)
+    visit_rows = list(visit_qs.values(*group).annotate(n=Count("pk")))
     by_activity = dict.fromkeys([*OUTCOMES, "workshop", "event"], 0)
     by_country: dict[str, int] = {}
     by_channel: dict[str, int] = {}
@@ -111,7 +118,8 @@ def compute(period: Period) -> dict:
         if period.channel
         else list(
             activities(period, member_ids)
-            .values("cite", "kind", "role")
+            .annotate(month=MONTH)
+            .values("cite", "kind", "role", "month")
             .annotate(n=Count("pk"), p=Sum("participants"))
         )
     )
@@ -155,7 +163,7 @@ def compute(period: Period) -> dict:
         pairs.setdefault(type_, set()).add((cite, partner))
     contributions = {t: len(p) for t, p in pairs.items()}
 
-    return {
+    figures = {
         "year": year,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "network": {
@@ -176,4 +184,120 @@ def compute(period: Period) -> dict:
         "events": events,
         "resources": resources,
         "partners": {"active": active_partners, "contributions_by_type": _present(contributions)},
+    }
+    if details:
+        figures.update(_details(period, member_ids, country_of, visit_rows, activity_rows))
+    return figures
+
+
+PROFILE_FIELDS = ["age_band", "gender", "status"]
+
+
+def _details(period: Period, member_ids, country_of, visit_rows, activity_rows) -> dict:
+    """The report's breakdowns beyond the standard, from as few scans as possible."""
+    from cdm.activity.models import Interview
+
+    by_cite: dict[int, dict] = {pk: {"visits": 0, "participants": 0} for pk in member_ids}
+    channels: dict[str, int] = {}
+    monthly: dict[str, dict] = {}
+    for row in visit_rows:
+        by_cite[row["cite"]]["visits"] += row["n"]
+        channels[row["channel"]] = channels.get(row["channel"], 0) + row["n"]
+        month = monthly.setdefault(row["month"], {"visits": 0, "participants": 0})
+        month["visits"] += row["n"]
+    for row in activity_rows:
+        by_cite[row["cite"]]["participants"] += row["p"] or 0
+        month = monthly.setdefault(row["month"], {"visits": 0, "participants": 0})
+        month["participants"] += row["p"] or 0
+
+    profiles: dict[str, dict[str, int]] = {f: {} for f in PROFILE_FIELDS}
+    themes: dict[str, int] = {}
+    first_visits = {"first": 0, "returning": 0, "unknown": 0}
+    for row in (
+        visits(period, member_ids)
+        .values(*PROFILE_FIELDS, "theme", "first_visit")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        for f in PROFILE_FIELDS:
+            profiles[f][row[f]] = profiles[f].get(row[f], 0) + row["n"]
+        themes[row["theme"]] = themes.get(row["theme"], 0) + row["n"]
+        key = {True: "first", False: "returning", None: "unknown"}[row["first_visit"]]
+        first_visits[key] += row["n"]
+
+    interviews = Interview.objects.filter(
+        visit__cite__in=member_ids, visit__date__gte=period.start, visit__date__lte=period.end
+    )
+    durations = _histogram(interviews, "duration_minutes")
+    waits = _histogram(interviews, "waited_minutes")
+
+    valued: dict[str, dict[str, float]] = {}
+    for type_, unit, amount, n in (
+        Contribution.objects.filter(
+            cite__in=member_ids, year__gte=period.start.year, year__lte=period.end.year
+        )
+        .values_list("type", "unit")
+        .annotate(amount=Sum("amount"), n=Count("pk"))
+        .order_by()
+    ):
+        entry = valued.setdefault(type_, {})
+        if amount is not None and unit:
+            entry[unit] = float(amount)
+        entry["count"] = entry.get("count", 0) + n
+
+    previous = None
+    if period.is_calendar_year:
+        earlier = replace(
+            period,
+            start=period.start.replace(year=period.start.year - 1),
+            end=period.end.replace(year=period.end.year - 1),
+        )
+        if visits(earlier, list(members(earlier).values_list("pk", flat=True))).exists():
+            previous = compute(earlier)
+    return {
+        "by_cite": {
+            slug: by_cite[pk] | {"country": country_of[pk]}
+            for pk, slug in Cite.objects.filter(pk__in=member_ids).values_list("pk", "slug")
+        },
+        "profiles": {f: _present(v) for f, v in profiles.items()},
+        "themes": _present(themes),
+        "channels": _present(channels),
+        "first_visits": first_visits,
+        "monthly": dict(sorted(monthly.items())),
+        "interview_times": {
+            "durations": _distribution(durations),
+            "waits": _distribution(waits),
+        },
+        "contributions_valued": valued,
+        "previous_year": _changes(previous) if previous else None,
+    }
+
+
+def _histogram(queryset, field: str) -> list[tuple[int, int]]:
+    """(value, how many) pairs, sorted: minutes take few distinct values, so this stays small."""
+    return sorted(
+        queryset.filter(**{f"{field}__isnull": False}).values_list(field).annotate(n=Count("pk")).order_by()
+    )
+
+
+def _distribution(histogram: list[tuple[int, int]]) -> dict:
+    count = sum(n for _, n in histogram)
+    if not count:
+        return {"count": 0, "mean": None, "p90": None}
+    rank, seen, p90 = 0.9 * count, 0, None
+    for value, n in histogram:
+        seen += n
+        if seen >= rank:
+            p90 = value
+            break
+    return {"count": count, "mean": round(sum(v * n for v, n in histogram) / count, 1), "p90": p90}
+
+
+def _changes(previous: dict) -> dict:
+    return {
+        "year": previous["year"],
+        "beneficiaries": previous["beneficiaries"]["total"],
+        "interviews": previous["interviews"]["total"],
+        "workshop_sessions": sum(w["sessions"] for w in previous["workshops"].values()),
+        "events_organized": previous["events"]["organized"],
     }

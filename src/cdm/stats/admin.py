@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from cdm.lib.admin import CdmModelAdmin
+
+from .models import ReportNarrative
+
+
+@admin.register(ReportNarrative)
+class ReportNarrativeAdmin(CdmModelAdmin):
+    list_display = ["year", "language", "signed_by"]
+    list_filter = ["year", "language"]

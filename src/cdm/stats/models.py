@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportNarrative(models.Model):
+    """The network's own words in the annual report, per year and per language."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES)
+    editorial = models.TextField(_("éditorial"), blank=True)
+    highlights = models.TextField(_("faits marquants de l'année"), blank=True)
+    signed_by = models.CharField(_("signé par"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("texte du rapport annuel")
+        verbose_name_plural = _("textes du rapport annuel")
+        ordering = ["-year", "language"]
+        constraints = [models.UniqueConstraint(fields=["year", "language"], name="narrative_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.year} ({self.language})"

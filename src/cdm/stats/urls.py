@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stats"
+urlpatterns = [
+    path("report/<int:year>/", views.network_report, name="report"),
+    path("report/<int:year>/<str:fmt>/", views.network_report, name="report_download"),
+    path("dashboard/<slug:slug>/<int:year>/", views.cite_dashboard, name="dashboard"),
+    path("dashboard/<slug:slug>/<int:year>/<str:fmt>/", views.cite_dashboard, name="dashboard_download"),
+]

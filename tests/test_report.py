@@ -1,0 +1,182 @@
+"""The figures and the annual report: one engine; JSON, HTML, PDF, CSV; small counts protected."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from pypdf import PdfReader
+
+from cdm.accounts.scoping import network_scope
+from cdm.exchange.importer import import_package
+from cdm.stats.figures import Period, compute
+from cdm.stats.models import ReportNarrative
+from cdm.stats.protection import protect_breakdown
+
+from .conftest import SAMPLE, SAMPLE_FIGURES, make_cite_world
+
+
+@pytest.fixture
+def sample(db):
+    assert import_package(SAMPLE).ok
+
+
+def run_report(*args) -> str:
+    out = io.StringIO()
+    call_command("report", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_json_report_of_the_sample_is_exactly_the_expected_figures(sample):
+    assert json.loads(run_report("--year", "2024", "--format", "json")) == json.loads(
+        SAMPLE_FIGURES.read_text()
+    )
+
+
+def test_a_year_without_activity_has_zero_figures(sample):
+    figures = json.loads(run_report("--year", "2030", "--format", "json"))
+    assert figures["beneficiaries"]["total"] == 0 and figures["network"]["members"] == 24
+
+
+def test_a_cite_and_filters_narrow_the_figures(sample):
+    porto = json.loads(run_report("--year", "2024", "--cite", "porto"))
+    assert porto["network"]["members"] == 1 and porto["network"]["countries"] == ["PT"]
+    assert (
+        porto["beneficiaries"]["total"] == porto["beneficiaries"]["by_country"]["PT"] < 93
+    )  # PT: Porto + Cascais
+    phone = json.loads(run_report("--year", "2024", "--channel", "phone"))
+    assert phone["interviews"]["total"] == phone["interviews"]["by_channel"]["phone"] == 42
+    belgium = json.loads(run_report("--year", "2024", "--country", "BE"))
+    assert belgium["beneficiaries"]["by_country"] == {"BE": 268}
+
+
+def test_a_date_range_counts_only_its_days(sample):
+    first_half = json.loads(run_report("--from", "2024-01-01", "--to", "2024-06-30"))
+    second_half = json.loads(run_report("--from", "2024-07-01", "--to", "2024-12-31"))
+    whole = json.loads(SAMPLE_FIGURES.read_text())
+    for outcome in ["information", "self_service", "interview"]:
+        assert (
+            first_half["beneficiaries"]["by_activity"].get(outcome, 0)
+            + second_half["beneficiaries"]["by_activity"].get(outcome, 0)
+            == whole["beneficiaries"]["by_activity"][outcome]
+        )
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (["--year", "twenty"], "year"),
+        (["--year", "2024", "--theme", "cooking"], "theme"),
+        (["--year", "2024", "--cite", "atlantis"], "cite"),
+        (["--from", "2024-02-30", "--to", "2024-03-01"], "from"),
+    ],
+)
+def test_bad_filters_name_the_field(sample, args, field):
+    with pytest.raises(CommandError, match=f"^{field} :"):
+        run_report(*args)
+
+
+def test_details_add_profiles_trend_and_durations(sample):
+    with network_scope():
+        figures = compute(Period.year(2024), details=True)
+    assert sum(figures["profiles"]["gender"].values()) == 1284
+    assert sum(m["visits"] for m in figures["monthly"].values()) == 1284
+    assert figures["interview_times"]["durations"]["count"] > 0
+    assert figures["contributions_valued"]["human_resources"]["fte"] > 0
+    assert sum(c["visits"] + c["participants"] for c in figures["by_cite"].values()) == 1774
+
+
+def test_the_previous_year_gives_the_change(db):
+    make_cite_world("alpha")  # one visit and 40 event participants in 2024
+    from cdm.activity.models import Visit
+
+    with network_scope():
+        Visit.objects.create(
+            cite_id=Visit.objects.first().cite_id, date="2023-03-03", theme="job", outcome="information"
+        )
+        figures = compute(Period.year(2024), details=True)
+    assert figures["previous_year"]["beneficiaries"] == 1
+    assert figures["beneficiaries"]["total"] == 41
+
+
+def test_a_single_small_cell_takes_a_second_one_with_it():
+    assert protect_breakdown({"a": 100, "b": 3, "c": 40}, 5) == {"a": 100, "b": "< 5", "c": "< 5"}
+    assert protect_breakdown({"a": 100, "b": 3, "c": 2}, 5) == {"a": 100, "b": "< 5", "c": "< 5"}
+    assert protect_breakdown({"a": 100, "b": 30}, 5) == {"a": 100, "b": 30}
+
+
+def test_the_published_report_hides_small_profile_cells(client, sample):
+    data = client.get("/fr/report/2024/json/").json()
+    assert data["protected"]["threshold"] == 5
+    gender = data["profiles"]["gender"]
+    assert gender["other"] == "< 5" or gender["other"] >= 5
+    hidden = [k for k, v in gender.items() if v == "< 5"]
+    assert len(hidden) != 1  # never a single hidden cell that the total gives back
+
+
+def test_the_html_report_follows_the_annual_report(client, sample):
+    ReportNarrative.objects.create(
+        year=2024,
+        language="fr",
+        editorial="Une année de transitions.",
+        highlights="Saint-Omer rejoint le réseau.",
+    )
+    body = client.get("/fr/report/2024/").content.decode()
+    for heading in [
+        "Édito",
+        "Le réseau et ses membres",
+        "Les bénéficiaires",
+        "L'offre de service",
+        "Les partenaires",
+        "Faits marquants",
+        "Une année de transitions.",
+    ]:
+        assert heading in body
+    assert "Gouvernance" not in body  # no governance module yet: the section is left out, never faked
+    assert body.count("<table") >= 10 and body.count('role="img"') >= 8
+    assert "Période : du 1 janvier 2024 au 31 décembre 2024" in body
+
+
+def test_the_report_exists_in_english(client, sample):
+    body = client.get("/en/report/2024/").content.decode()
+    assert "The beneficiaries" in body and "Service offer" in body
+
+
+def test_the_pdf_reads_like_a_report(client, sample):
+    response = client.get("/fr/report/2024/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert len(pdf.pages) >= 8
+    first = pdf.pages[0].extract_text()
+    assert "Rapport d'activité" in first and "2024" in first and "Période" in first
+    toc = pdf.pages[1].extract_text()
+    assert "Sommaire" in toc and "Les bénéficiaires" in toc
+    text = "".join(p.extract_text() for p in pdf.pages)
+    assert "Bénéficiaires par pays" in text and "1774" in text  # charts and tables keep real text
+    assert "2 / " in pdf.pages[1].extract_text()  # page numbers
+
+
+def test_the_cli_writes_a_pdf(sample, tmp_path):
+    target = tmp_path / "report.pdf"
+    call_command("report", "--year", "2024", "--format", "pdf", "-o", str(target), stderr=io.StringIO())
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_the_dashboard_is_for_the_cites_staff_only(client, two_cites):
+    alpha, beta = two_cites
+    client.force_login(alpha["users"]["agent"])
+    assert client.get("/fr/dashboard/alpha/2024/").status_code == 200
+    assert client.get("/fr/dashboard/beta/2024/").status_code == 404
+    client.logout()
+    assert client.get("/fr/dashboard/alpha/2024/").status_code == 302
+
+
+def test_only_the_manager_and_coordinator_see_small_counts(client, two_cites, coordinator):
+    alpha, _ = two_cites
+    client.force_login(alpha["users"]["manager"])
+    assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": 1}
+    client.force_login(coordinator)
+    assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": 1}
+    client.force_login(alpha["users"]["agent"])
+    assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": "< 5"}
