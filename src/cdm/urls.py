@@ -9,5 +9,6 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("cdm.stats.urls")),
+    path("", include("cdm.exchange.urls")),
     path("", include("cdm.public.urls")),
 )

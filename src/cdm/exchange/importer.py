@@ -8,6 +8,7 @@ package updates what changed.
 """
 
 import csv
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -632,9 +633,16 @@ class PackageImport:
 
     def run(self, *, dry_run: bool = False) -> ImportResult:
         try:
-            package = Package(self.path)
-        except PackageNotFound:
-            self.result.add(Problem(self.path.name, None, "", _("ni un dossier ni un fichier .zip lisible")))
+            if self.path.suffix.lower() == ".xlsx":
+                from .spreadsheet import SpreadsheetPackage
+
+                package = SpreadsheetPackage(self.path)
+            else:
+                package = Package(self.path)
+        except (PackageNotFound, OSError, ValueError, KeyError, zipfile.BadZipFile):
+            self.result.add(
+                Problem(self.path.name, None, "", _("ni un dossier, ni un fichier .zip ou .xlsx lisible"))
+            )
             return self.result
         with package:
             self.validate(package)

@@ -1,8 +1,11 @@
 """The figures on the web: the network's annual report (public), each Cité's dashboard (its staff)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cdm.accounts.models import Role
@@ -53,7 +56,13 @@ def _respond(request, period, fmt, *, protected, filename, template_context):
 
 
 def network_report(request, year: int, fmt: str = "html"):
-    """The annual report: published, so small counts are always protected."""
+    """The annual report: published, so small counts are always protected.
+
+    It exists in the languages whose catalogue is complete; another language is sent to English.
+    """
+    language = translation.get_language()
+    if language not in settings.COMPLETE_LANGUAGES:
+        return redirect(translate_url(request.get_full_path(), "en"))
     try:
         period = _period(request, year=year)
     except PeriodError as exc:

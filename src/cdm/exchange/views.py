@@ -1,0 +1,131 @@
+"""Data exchange on the web: upload a package or a filled template, download exports, open data."""
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models.functions import ExtractYear
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from cdm.accounts.models import Role
+from cdm.accounts.scoping import network_scope
+from cdm.activity.models import Visit
+from cdm.network.models import Cite
+
+from .exporter import export_package
+from .importer import import_package
+from .opendata import opendata_zip
+from .spreadsheet import template_workbook
+
+ZIP = "application/zip"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(forms.Form):
+    package = forms.FileField(
+        label=_("Paquet de données (.zip) ou modèle rempli (.xlsx)"),
+        help_text=_(
+            "Tout est vérifié avant d'écrire quoi que ce soit : au moindre défaut, rien n'est importé."
+        ),
+    )
+    dry_run = forms.BooleanField(label=_("Vérifier seulement, sans importer"), required=False)
+
+    def clean_package(self):
+        upload = self.cleaned_data["package"]
+        if Path(upload.name).suffix.lower() not in {".zip", ".xlsx"}:
+            raise forms.ValidationError(_("Un fichier .zip ou .xlsx est attendu."))
+        return upload
+
+
+def _may_exchange(user) -> bool:
+    return user.is_superuser or user.role in {Role.COORDINATOR, Role.MANAGER}
+
+
+def _allowed_slugs(user) -> set[str] | None:
+    if user.is_network_wide:
+        return None
+    return set(Cite.objects.filter(pk__in=user.cite_ids).values_list("slug", flat=True))
+
+
+@login_required
+def upload(request):
+    if not _may_exchange(request.user):
+        raise PermissionDenied
+    result = None
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["package"]
+        suffix = Path(upload_file.name).suffix.lower()
+        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+            for chunk in upload_file.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            result = import_package(
+                tmp.name,
+                allowed_cites=_allowed_slugs(request.user),
+                user=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+    status = 400 if result is not None and not result.ok else 200
+    return render(
+        request,
+        "exchange/upload.html",
+        {"form": form, "result": result, "dry_run": form.cleaned_data.get("dry_run") if result else False},
+        status=status,
+    )
+
+
+@login_required
+def template(request):
+    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="cdm-template-{translation.get_language()}.xlsx"'
+    return response
+
+
+@login_required
+def export(request, year: int):
+    if not _may_exchange(request.user):
+        raise PermissionDenied
+    slug = request.GET.get("cite") or None
+    allowed = _allowed_slugs(request.user)
+    if allowed is not None:
+        if slug is None and len(allowed) == 1:
+            slug = next(iter(allowed))
+        if slug not in allowed:
+            raise Http404
+    with network_scope():
+        if slug and not Cite.objects.filter(slug=slug).exists():
+            raise Http404
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "package.zip"
+        export_package(target, year=year, cite=slug)
+        body = target.read_bytes()
+    response = HttpResponse(body, content_type=ZIP)
+    response["Content-Disposition"] = f'attachment; filename="cdm-{slug or "network"}-{year}.zip"'
+    return response
+
+
+def _published_years() -> list[int]:
+    with network_scope():
+        return sorted(
+            {y for y in Visit.objects.annotate(y=ExtractYear("date")).values_list("y", flat=True).distinct()},
+            reverse=True,
+        )
+
+
+def opendata_index(request):
+    return render(request, "exchange/opendata.html", {"years": _published_years()})
+
+
+def opendata_download(request, year: int):
+    if year not in _published_years():
+        raise Http404
+    language = translation.get_language() or "fr"
+    response = HttpResponse(opendata_zip(year, language=language), content_type=ZIP)
+    response["Content-Disposition"] = f'attachment; filename="cdm-open-data-{year}-{language}.zip"'
+    return response
