@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_countries",
+    "ninja",
     "cdm.accounts",
     "cdm.network",
     "cdm.activity",
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
     "cdm.stats",
     "cdm.exchange",
     "cdm.public",
+    "cdm.desk",
+    "cdm.api",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +139,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from here once collected
 STORAGES = {
@@ -148,6 +152,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# The waiting room's screen shows the calls of the last hours.
+NOW_CALLING_HOURS = 2
 
 # Published breakdowns by profile hide cells below this count ("< k").
 SMALL_COUNT_THRESHOLD = env_int("CDM_SMALL_COUNT_THRESHOLD", 5)

@@ -1,3 +1,5 @@
+from django.contrib.auth.models import AnonymousUser
+
 from cdm.audit.context import acting_user
 
 from .scoping import user_scope
@@ -14,6 +16,13 @@ class CiteScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        authorization = request.headers.get("Authorization", "")
+        if authorization.startswith("Bearer ") and request.path.startswith("/api/"):
+            from .tokens import token_user
+
+            # A device's token stands for its user; the session plays no part.
+            request.user = token_user(authorization[7:].strip()) or AnonymousUser()
+            request.token_auth = True
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return self.get_response(request)

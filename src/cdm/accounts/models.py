@@ -41,6 +41,16 @@ class User(AbstractUser):
         help_text=_("Pour un conseiller : l'organisation qui le met à disposition."),
     )
 
+    themes = models.JSONField(
+        _("thèmes couverts"),
+        default=list,
+        blank=True,
+        help_text=_("Pour un conseiller : les thèmes du réseau qu'il traite (vide : tous)."),
+    )
+    desk_place = models.CharField(
+        _("bureau"), max_length=60, blank=True, help_text=_("Affiché à l'appel, par exemple « Bureau 3 ».")
+    )
+
     class Meta:
         verbose_name = _("compte")
         verbose_name_plural = _("comptes")
@@ -55,3 +65,25 @@ class User(AbstractUser):
         if self.is_superuser or self.role == Role.COORDINATOR:
             return True
         return self.role == Role.OBSERVER and not self.cite_ids
+
+
+class ApiToken(models.Model):
+    """A device's token, bound to one user (so to their Cités and role). Only a hash is stored."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("compte")
+    )
+    name = models.CharField(_("nom"), max_length=100, blank=True)
+    prefix = models.CharField(_("préfixe"), max_length=12, unique=True)
+    digest = models.CharField(_("empreinte"), max_length=64)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("dernier usage"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
