@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 from pydantic import Field
@@ -176,7 +176,7 @@ def visit_create(request, payload: s.VisitIn):
     cite = services.cite_for(user, payload.cite)
     data = payload.dict(exclude={"cite"})
     recorded = services.visit_record(user=user, cite=cite, **data)
-    return (201 if recorded.created else 200), _visit_out(recorded.visit)
+    return Status(201 if recorded.created else 200, _visit_out(recorded.visit))
 
 
 class VisitFilter(s.Schema):
@@ -213,7 +213,7 @@ def visit_patch(request, uid: s.Uid, payload: s.VisitPatch):
 @visits.delete("/{uid}", response={204: None, **REFUSED}, summary="Delete a visit (same day, its agent)")
 def visit_remove(request, uid: s.Uid):
     services.visit_delete(user=_user(request), visit=_visit(uid))
-    return 204, None
+    return Status(204, None)
 
 
 @visits.put(
@@ -266,7 +266,7 @@ def queue_next(request, payload: s.CallNextIn):
         user=user, cite=services.cite_for(user, payload.cite), theme=payload.theme
     )
     if ticket is None:
-        return 204, None
+        return Status(204, None)
     return _ticket_out(
         QueueTicket.objects.select_related("cite", "counsellor", "reserved_for").get(pk=ticket.pk)
     )
