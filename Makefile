@@ -6,7 +6,7 @@ DEMO_SCALE ?= 0.2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export CDM_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test test-sqlite test-postgres lint messages browser-deps serve bench-report bench-import clean
+.PHONY: demo test test-sqlite test-postgres test-api lint messages browser-deps bench-desk bench-report bench-import clean
 
 $(BIN)/cdm: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,7 +48,14 @@ lint: $(BIN)/cdm
 	$(BIN)/ruff format --check src tests tools
 	CDM_TESTING=1 $(BIN)/cdm makemigrations --check --dry-run -v1
 
-test: $(BIN)/cdm messages browser-deps lint test-sqlite test-postgres
+test: $(BIN)/cdm messages browser-deps lint test-sqlite test-postgres test-api
+
+# schemathesis against the running API (gunicorn), every operation, authenticated, on both databases.
+test-api: $(BIN)/cdm
+	$(BIN)/python tools/api_fuzz.py --max-examples 30
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		$(BIN)/python tools/api_fuzz.py --max-examples 30 --database-url $(PG_URL:/test=/cdm_fuzz); \
+	elif [ "$$CI" = "true" ]; then exit 1; else echo "== API fuzzing on PostgreSQL SKIPPED: no server =="; fi
 
 test-sqlite: $(BIN)/cdm
 	@echo "== test suite on SQLite =="

@@ -11,6 +11,7 @@ PUBLIC_TEMPLATES = [
     Path(__file__).parent.parent / "src" / "cdm" / "templates" / "base.html",
     *(Path(__file__).parent.parent / "src" / "cdm" / "templates" / "public").glob("*.html"),
     Path(__file__).parent.parent / "src" / "cdm" / "exchange" / "templates" / "exchange" / "opendata.html",
+    Path(__file__).parent.parent / "src" / "cdm" / "desk" / "templates" / "desk" / "now_calling.html",
 ]
 
 

@@ -6,6 +6,7 @@ its user's Cité scope (``CiteScopeMiddleware``): another Cité's objects do not
 """
 
 import datetime
+import json
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 from pydantic import Field
 
@@ -38,7 +40,18 @@ class DeviceToken(HttpBearer):
         return user if getattr(request, "token_auth", False) and user.is_authenticated else None
 
 
+class ObjectParser(Parser):
+    """A request body is one JSON object, never a list or a bare value."""
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError("a JSON object is expected")
+        return data
+
+
 api = NinjaAPI(
+    parser=ObjectParser(),
     title="CDM API",
     version="1.0",
     description=__doc__,
@@ -100,7 +113,10 @@ def on_desk_error(request, exc: DeskError):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return api.create_response(request, _errors("", str(exc)), status=exc.status_code)
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        message = _("corps de requête illisible : un objet JSON est attendu")
+    return api.create_response(request, _errors("", message), status=exc.status_code)
 
 
 @api.exception_handler(PeriodError)
@@ -120,7 +136,7 @@ def _visit_out(visit: Visit) -> dict:
         "cite": visit.cite.slug,
         "site": visit.site.slug if visit.site_id else None,
         "date": visit.date,
-        "time": visit.time,
+        "time": visit.time.strftime("%H:%M") if visit.time else None,
         "channel": visit.channel,
         "theme": visit.theme,
         "pole": visit.pole.code if visit.pole_id else None,
@@ -175,6 +191,8 @@ def visit_create(request, payload: s.VisitIn):
     user = _user(request)
     cite = services.cite_for(user, payload.cite)
     data = payload.dict(exclude={"cite"})
+    if data["time"]:
+        data["time"] = datetime.time.fromisoformat(data["time"])
     recorded = services.visit_record(user=user, cite=cite, **data)
     return Status(201 if recorded.created else 200, _visit_out(recorded.visit))
 
@@ -370,7 +388,7 @@ def figures_get(request, q: Query[FiguresQuery]):
 
 @public.get(
     "/{cite}/now-calling",
-    response={200: list[s.NowCallingOut], 404: s.Errors},
+    response={200: list[s.NowCallingOut], 404: s.Errors, 422: s.Errors},
     summary="The waiting room's screen",
 )
 def now_calling(request, cite: s.Slug):

@@ -19,6 +19,7 @@ def _year_range(day: datetime.date) -> datetime.date:
 Uid = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Day = Annotated[datetime.date, AfterValidator(_year_range)]
+Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 ChannelCode = Literal[tuple(Channel.values)]
 ThemeCode = Literal[tuple(Theme.values)]
 OutcomeCode = Literal[tuple(Outcome.values)]
@@ -43,7 +44,7 @@ class VisitIn(Schema):
     cite: Slug | None = Field(None, description="the Cité; optional when the user works in only one")
     site: Slug | None = None
     date: Day | None = Field(None, description="default: today")
-    time: datetime.time | None = None
+    time: Clock | None = Field(None, description="HH:MM; default: now when the date is today")
     channel: ChannelCode = "in_person"
     theme: ThemeCode | None = Field(None, description="a standard theme; or give a pôle")
     pole: Slug | None = Field(None, description="the code of one of the Cité's pôles")
@@ -69,7 +70,7 @@ class VisitOut(Schema):
     cite: str
     site: str | None
     date: datetime.date
-    time: datetime.time | None
+    time: str | None = Field(None, description="HH:MM")
     channel: str
     theme: str
     pole: str | None
