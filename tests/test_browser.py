@@ -3,49 +3,14 @@
 axe-core (from npm) checks every public page: no violation of serious or critical impact.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from cdm.exchange.importer import import_package
 from cdm.network.models import Network
 
-from .conftest import SAMPLE, make_cite_world
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from .conftest import SAMPLE, axe_violations, make_cite_world
 
 pytestmark = [pytest.mark.browser]
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: `make browser-deps` installs it")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -53,17 +18,6 @@ def site(live_server, transactional_db):
     assert import_package(SAMPLE).ok
     Network.objects.create(demo=True)
     return live_server.url
-
-
-def axe_violations(page):
-    assert AXE.exists(), "axe-core is missing: `make browser-deps` installs it"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("language", ["fr", "en", "nl"])

@@ -5,8 +5,7 @@ from django_scopes import scopes_disabled
 
 from cdm.activity.models import Interview, Visit
 
-from .conftest import make_cite_world
-from .test_browser import axe_violations, browser  # noqa: F401 - the session's browser
+from .conftest import axe_violations, make_cite_world
 
 pytestmark = [pytest.mark.browser]
 
@@ -22,7 +21,7 @@ def world(live_server, transactional_db):
     return alpha, live_server.url
 
 
-def signed_in(browser, url, username):  # noqa: F811
+def signed_in(browser, url, username):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     page.goto(f"{url}/fr/admin/login/")
@@ -40,7 +39,7 @@ def visits():
         )
 
 
-def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, world):  # noqa: F811
+def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, world):
     alpha, url = world
     context, page = signed_in(browser, url, "agent-alpha")
     page.goto(f"{url}/fr/desk/")
@@ -91,7 +90,7 @@ def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, worl
     context.close()
 
 
-def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(browser, world):  # noqa: F811
+def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(browser, world):
     alpha, url = world
     agent_ctx, agent = signed_in(browser, url, "agent-alpha")
     agent.goto(f"{url}/fr/desk/")
@@ -135,7 +134,7 @@ def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(br
     screen.close()
 
 
-def test_the_desk_keeps_recording_offline_and_sends_when_back(browser, world):  # noqa: F811
+def test_the_desk_keeps_recording_offline_and_sends_when_back(browser, world):
     _alpha, url = world
     context, page = signed_in(browser, url, "agent-alpha")
     page.goto(f"{url}/fr/desk/")

@@ -47,6 +47,13 @@ def test_a_cite_and_filters_narrow_the_figures(sample):
     )  # PT: Porto + Cascais
     phone = json.loads(run_report("--year", "2024", "--channel", "phone"))
     assert phone["interviews"]["total"] == phone["interviews"]["by_channel"]["phone"] == 42
+    main_site = json.loads(run_report("--year", "2024", "--site", "porto-main"))
+    with network_scope():
+        from cdm.activity.models import Visit
+
+        expected = Visit.objects.filter(site__slug="porto-main", date__year=2024).count()
+    visits = sum(v for k, v in main_site["beneficiaries"]["by_activity"].items() if k not in ("workshop", "event"))
+    assert visits == expected > 0
     belgium = json.loads(run_report("--year", "2024", "--country", "BE"))
     assert belgium["beneficiaries"]["by_country"] == {"BE": 268}
 

@@ -153,6 +153,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# Computed figures are cached until the data changes (see cdm.stats.cache), at most this long.
+FIGURES_CACHE_SECONDS = 600
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cdm"}}
+
 # The waiting room's screen shows the calls of the last hours.
 NOW_CALLING_HOURS = 2
 

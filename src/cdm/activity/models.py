@@ -74,7 +74,11 @@ class Visit(models.Model):
         verbose_name = _("visite")
         verbose_name_plural = _("visites")
         ordering = ["-date", "-time", "-id"]
-        indexes = [models.Index(fields=["date", "cite"], name="visit_date_cite")]
+        indexes = [
+            models.Index(fields=["date", "cite"], name="visit_date_cite"),
+            # The figures count visits by (Cité, outcome, channel) over a date range.
+            models.Index(fields=["cite", "outcome", "channel", "date"], name="visit_figures"),
+        ]
         constraints = [
             choices_check("channel", Channel, "visit_channel_valid"),
             choices_check("theme", Theme, "visit_theme_valid"),

@@ -25,7 +25,7 @@ from cdm.desk import selectors, services
 from cdm.desk.models import QueueTicket, TicketStatus
 from cdm.desk.services import DeskError
 from cdm.network.models import Cite, Partner
-from cdm.stats.figures import compute
+from cdm.stats.cache import cached_compute
 from cdm.stats.period_args import PeriodError, period_from
 from cdm.stats.protection import protect
 
@@ -377,7 +377,7 @@ def figures_get(request, q: Query[FiguresQuery]):
         channel=q.channel,
     )
     with network_scope():
-        result = compute(period, details=q.details)
+        result = cached_compute(period, details=q.details)
     unprotected = (
         user.is_network_wide
         and user.role != "observer"

@@ -28,6 +28,9 @@ def on_pre_save(sender, instance, raw=False, **kwargs):
 def on_post_save(sender, instance, created, raw=False, **kwargs):
     if raw or not _audited(sender):
         return
+    if created and sender._meta.label == "activity.Visit":
+        # A new visit carries its own who and when (recorded_by, recorded_at); corrections are logged.
+        return
     after = snapshot(instance)
     if created:
         audit_record(obj=instance, action="create", changes={k: [None, v] for k, v in after.items()})

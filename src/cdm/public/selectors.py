@@ -9,7 +9,8 @@ from django.db.models import Max
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Visit
 from cdm.network.models import Cite, Partner, Pole, Site
-from cdm.stats.figures import Period, compute
+from cdm.stats.cache import cached_compute
+from cdm.stats.figures import Period
 
 
 def member_cites():
@@ -45,4 +46,4 @@ def latest_year() -> int | None:
 
 def network_figures(year: int) -> dict:
     with network_scope():
-        return compute(Period.year(year))
+        return cached_compute(Period.year(year))

@@ -30,7 +30,8 @@ from cdm.network.vocabularies import (
 from cdm.public.maps import member_map_svg
 
 from . import charts
-from .figures import Period, compute
+from .cache import cached_compute
+from .figures import Period
 from .models import ReportNarrative
 from .protection import protect
 
@@ -107,7 +108,7 @@ def describe_period(period: Period) -> list[str]:
 def build(period: Period, *, protected: bool = True) -> dict:
     """Everything a report or dashboard shows, in the active language."""
     with network_scope():
-        figures = compute(period, details=True)
+        figures = cached_compute(period, details=True)
         member_rows = list(
             Cite.objects.filter(slug__in=figures["by_cite"].keys()).order_by("country", "name")
         )
@@ -286,7 +287,7 @@ def _change(figures, previous) -> float | None:
 
 def render_json(period: Period, *, protected: bool = False, details: bool = False) -> str:
     with network_scope():
-        figures = compute(period, details=details)
+        figures = cached_compute(period, details=details)
     if protected:
         figures = protect(figures)
     if not details:
