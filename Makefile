@@ -44,8 +44,8 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 lint: $(BIN)/cdm
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 	CDM_TESTING=1 $(BIN)/cdm makemigrations --check --dry-run -v1
 
 test: $(BIN)/cdm messages browser-deps lint test-sqlite test-postgres test-api

@@ -52,7 +52,9 @@ def test_a_cite_and_filters_narrow_the_figures(sample):
         from cdm.activity.models import Visit
 
         expected = Visit.objects.filter(site__slug="porto-main", date__year=2024).count()
-    visits = sum(v for k, v in main_site["beneficiaries"]["by_activity"].items() if k not in ("workshop", "event"))
+    visits = sum(
+        v for k, v in main_site["beneficiaries"]["by_activity"].items() if k not in ("workshop", "event")
+    )
     assert visits == expected > 0
     belgium = json.loads(run_report("--year", "2024", "--country", "BE"))
     assert belgium["beneficiaries"]["by_country"] == {"BE": 268}
