@@ -71,5 +71,19 @@ test-postgres: $(BIN)/cdm
 		echo "== PostgreSQL leg SKIPPED: no server answers at $(PG_URL) =="; \
 	fi
 
+# Benchmarks: figures and ratios against a baseline measured in the same run (never asserted in tests).
+.stamp-bench: $(BIN)/cdm
+	$(BIN)/pip install -q 'duckdb==1.4.4' 'duckdb-ext-sqlite==1.4.4.20260205' 'duckdb-ext-postgres==1.4.4.20260205'
+	touch $@
+
+bench-desk: $(BIN)/cdm
+	$(BIN)/python bench/desk.py
+
+bench-report: $(BIN)/cdm .stamp-bench
+	$(BIN)/python bench/report.py
+
+bench-import: $(BIN)/cdm
+	$(BIN)/python bench/importing.py
+
 clean:
 	rm -rf var .stamp-* node_modules

@@ -49,26 +49,17 @@ def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, worl
     presses = ["1", "Enter", "1"]
     for key in presses:
         page.keyboard.press(key)
-    page.wait_for_function(
-        "document.getElementById('desk').dataset.pending === '0' && "
-        "document.getElementById('desk').dataset.recorded === '1'"
-    )
+    page.wait_for_function("document.getElementById('desk').dataset.sent === '1'")
     assert page.locator("#desk").get_attribute("data-last-steps") == "3"
     # With a full profile: theme, profile (age W, gender A, status Z, one key each), outcome (3: interview).
     for key in ["1", "w", "a", "z", "3"]:
         page.keyboard.press(key)
-    page.wait_for_function(
-        "document.getElementById('desk').dataset.recorded === '2' && "
-        "document.getElementById('desk').dataset.pending === '0'"
-    )
+    page.wait_for_function("document.getElementById('desk').dataset.sent === '2'")
     assert page.locator("#desk").get_attribute("data-last-steps") == "3"
     # A phone call: channel key P on the theme step, then the same three interactions.
     for key in ["p", "1", "Enter", "2"]:
         page.keyboard.press(key)
-    page.wait_for_function(
-        "document.getElementById('desk').dataset.recorded === '3' && "
-        "document.getElementById('desk').dataset.pending === '0'"
-    )
+    page.wait_for_function("document.getElementById('desk').dataset.sent === '3'")
     page.wait_for_selector("#last li.has-ticket")
     assert "Ticket J-1" in page.locator("#last").inner_text()
     recorded = visits()
@@ -98,10 +89,7 @@ def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(br
     for _ in range(3):
         for key in ["1", "Enter", "3"]:
             agent.keyboard.press(key)
-    agent.wait_for_function(
-        "document.getElementById('desk').dataset.recorded === '3' && "
-        "document.getElementById('desk').dataset.pending === '0'"
-    )
+    agent.wait_for_function("document.getElementById('desk').dataset.sent === '3'")
     # A second browser watches the queue: the manager's screen.
     watch_ctx, watcher = signed_in(browser, url, "manager-alpha")
     watcher.goto(f"{url}/fr/desk/queue/")

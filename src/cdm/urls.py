@@ -1,3 +1,5 @@
+import os
+
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +11,12 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
 ]
+if os.environ.get("CDM_BENCH_CEILING") == "1":  # the benchmark's server only
+    from cdm.bench_views import ceiling, ensure_table
+
+    ensure_table()
+    urlpatterns.append(path("bench/ceiling", ceiling))
+
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("cdm.stats.urls")),

@@ -150,6 +150,7 @@
     outboxPut(visit).then(function () { showPending(); return flush(); });
   }
   function markSent(uid, ticket) {
+    desk.dataset.sent = String(parseInt(desk.dataset.sent || "0", 10) + 1);
     last.forEach(function (item) {
       if (item.uid === uid) { item.sent = true; item.ticket = ticket; if (ticket) flash(t.ticket + " " + ticket); }
     });
