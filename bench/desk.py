@@ -115,15 +115,20 @@ def run(kind: str, seconds: float, workers: int) -> None:
             except OSError:
                 time.sleep(0.2)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-        visit = lambda: {
-            "uid": str(uuid.uuid4()),
-            "pole": "job",
-            "outcome": "information",  # noqa: E731
-            "age_band": "26_44",
-            "gender": "female",
-            "status": "employed",
-        }
-        ceiling = lambda: {"uid": str(uuid.uuid4())}  # noqa: E731
+
+        def visit():
+            return {
+                "uid": str(uuid.uuid4()),
+                "pole": "job",
+                "outcome": "information",
+                "age_band": "26_44",
+                "gender": "female",
+                "status": "employed",
+            }
+
+        def ceiling():
+            return {"uid": str(uuid.uuid4())}
+
         load(port, "/bench/ceiling", headers, ceiling, 1.5)  # warm up both
         load(port, "/api/visits", headers, visit, 1.5)
         c_rps, c_lat, c_err = load(port, "/bench/ceiling", headers, ceiling, seconds)
