@@ -48,7 +48,7 @@ lint: $(BIN)/cdm
 	$(BIN)/ruff format --check src tests tools bench
 	CDM_TESTING=1 $(BIN)/cdm makemigrations --check --dry-run -v1
 
-test: $(BIN)/cdm messages browser-deps lint test-sqlite test-postgres test-api
+test: $(BIN)/cdm messages browser-deps lint test-api test-sqlite test-postgres
 
 # schemathesis against the running API (gunicorn), every operation, authenticated, on both databases.
 test-api: $(BIN)/cdm

@@ -73,3 +73,28 @@ def test_an_import_is_one_entry(db):
     assert import_package(SAMPLE).ok
     entry = entries(action="import").get()
     assert entry.changes["rows"]["visits"] == 1284
+
+
+def test_an_agent_corrects_only_their_own_visit_of_the_day_in_the_admin(client, two_cites):
+    from django.utils import timezone
+
+    from cdm.activity.models import Visit
+
+    alpha, _ = two_cites
+    agent = alpha["users"]["agent"]
+    client.force_login(agent)
+    old = alpha["visit"]  # of 2024, not recorded by this agent
+    change = reverse("admin:activity_visit_change", args=[old.pk])
+    assert client.post(change, {"theme": "training"}).status_code == 403
+    assert (
+        client.post(reverse("admin:activity_visit_delete", args=[old.pk]), {"post": "yes"}).status_code == 403
+    )
+    mine = Visit.objects.with_scopes_disabled().create(
+        cite=alpha["cite"], date=timezone.localdate(), theme="job", outcome="information", recorded_by=agent
+    )
+    assert (
+        client.post(reverse("admin:activity_visit_delete", args=[mine.pk]), {"post": "yes"}).status_code
+        == 302
+    )
+    assert not Visit.objects.with_scopes_disabled().filter(pk=mine.pk).exists()
+    assert AuditEntry.objects.with_scopes_disabled().filter(action="delete", object_id=str(mine.pk)).exists()

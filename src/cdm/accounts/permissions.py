@@ -19,7 +19,8 @@ POLICY: dict[str, dict[str, frozenset]] = {
     "network.partner": {Role.MANAGER: frozenset({VIEW, ADD}), Role.COUNSELLOR: READ},
     "network.partnership": {Role.MANAGER: ALL},
     "network.contribution": {Role.MANAGER: ALL},
-    "activity.visit": {Role.MANAGER: ALL, Role.AGENT: frozenset({VIEW, ADD, CHANGE}), Role.COUNSELLOR: READ},
+    # Agents: only their own visits of the day (checked on the object by the desk and the admin).
+    "activity.visit": {Role.MANAGER: ALL, Role.AGENT: ALL, Role.COUNSELLOR: READ},
     "activity.interview": {Role.MANAGER: ALL, Role.COUNSELLOR: frozenset({VIEW, ADD, CHANGE})},
     "activity.activity": {Role.MANAGER: ALL, Role.AGENT: READ},
     "activity.equipment": {Role.MANAGER: ALL},
