@@ -227,3 +227,20 @@ def test_the_command_translates_its_errors(package, capsys, settings):
     with translation.override("en"), pytest.raises(CommandError):
         call_command("import", str(package))
     assert "is not an allowed value" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_a_visit_no_longer_an_interview_loses_its_interview(package):
+    assert import_package(package).ok
+    uid = "4dd68bbf-902c-4f5d-9dac-17230b31618d"
+    visits = (package / "visits.csv").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, row in enumerate(visits) if row.startswith(uid))
+    visits[line] = visits[line].replace(",interview,", ",information,")
+    (package / "visits.csv").write_text("\n".join(visits) + "\n", encoding="utf-8")
+    interviews = [r for r in (package / "interviews.csv").read_text().splitlines() if not r.startswith(uid)]
+    (package / "interviews.csv").write_text("\n".join(interviews) + "\n", encoding="utf-8")
+    assert import_package(package).ok
+    with scopes_disabled():
+        assert Visit.objects.get(uid=uid).outcome == "information"
+        assert not Interview.objects.filter(visit__uid=uid).exists()
+        assert Interview.objects.count() == 290

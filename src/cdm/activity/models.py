@@ -28,12 +28,15 @@ from cdm.network.vocabularies import (
 YEAR = [MinValueValidator(1990), MaxValueValidator(2100)]
 
 
+def _related(obj, name: str, model):
+    """The related object already attached to ``obj`` (no query), or fetched by its id."""
+    if type(obj)._meta.get_field(name).is_cached(obj):
+        return getattr(obj, name)
+    return model._base_manager.get(pk=getattr(obj, f"{name}_id"))
+
+
 def site_belongs_to_cite(obj) -> None:
-    if (
-        obj.site_id
-        and obj.cite_id
-        and Site.objects.with_scopes_disabled().get(pk=obj.site_id).cite_id != obj.cite_id
-    ):
+    if obj.site_id and obj.cite_id and _related(obj, "site", Site).cite_id != obj.cite_id:
         raise ValidationError({"site": _("Ce site n'appartient pas à cette Cité.")})
 
 
@@ -94,7 +97,7 @@ class Visit(models.Model):
     def clean(self):
         site_belongs_to_cite(self)
         if self.pole_id and self.cite_id:
-            pole = Pole.objects.with_scopes_disabled().get(pk=self.pole_id)
+            pole = _related(self, "pole", Pole)
             if pole.cite_id != self.cite_id:
                 raise ValidationError({"pole": _("Ce pôle n'appartient pas à cette Cité.")})
             if pole.theme != self.theme:

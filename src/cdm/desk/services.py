@@ -11,6 +11,7 @@ import math
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -104,25 +105,36 @@ def visit_record(
     day = date or now.date()
     if day > now.date() + datetime.timedelta(days=1):
         raise DeskError("date", _("une visite ne peut pas être dans le futur"))
+    visit = Visit(
+        uid=uid,
+        cite=cite,
+        site=site_obj,
+        date=day,
+        time=time or (now.time().replace(microsecond=0) if date is None else None),
+        channel=channel,
+        theme=theme,
+        pole=pole_obj,
+        outcome=outcome,
+        age_band=age_band,
+        gender=gender,
+        status=status,
+        first_visit=first_visit,
+        recorded_by=user,
+    )
+    # The model's own rules, the ones the back-office forms apply too.
+    try:
+        visit.full_clean(
+            exclude=["uid", "cite", "site", "pole", "recorded_by"],  # fetched above, inside the user's scope
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
     with transaction.atomic():
         try:
             with transaction.atomic():
-                visit = Visit.objects.create(
-                    uid=uid,
-                    cite=cite,
-                    site=site_obj,
-                    date=day,
-                    time=time or (now.time().replace(microsecond=0) if date is None else None),
-                    channel=channel,
-                    theme=theme,
-                    pole=pole_obj,
-                    outcome=outcome,
-                    age_band=age_band,
-                    gender=gender,
-                    status=status,
-                    first_visit=first_visit,
-                    recorded_by=user,
-                )
+                visit.save(force_insert=True)
         except IntegrityError:
             # The same uid sent twice at the same instant: the other request stored it.
             existing = Visit.objects.filter(uid=uid).first()

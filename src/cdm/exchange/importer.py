@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,7 @@ from cdm.audit.services import audit_import
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
 
+from . import bulk
 from .package import Package, PackageNotFound
 from .schema import TABLES, TABLES_BY_NAME, Table
 from .validation import CellError, parse
@@ -92,10 +94,15 @@ class PackageImport:
                     header = [h.strip() for h in raw]
                     if report:
                         self._check_header(table, header)
+                    # Worked out once per file: which column holds which field, which fields are absent.
+                    by_name = {f.name: f for f in table.fields}
+                    plan = [(i, by_name[name]) for i, name in enumerate(header) if name in by_name]
+                    absent = [f for f in table.fields if f.name not in header]
+                    width = len(header)
                     continue
-                if not any(cell.strip() for cell in raw):
+                if not "".join(raw).strip():
                     continue
-                if len(raw) != len(header):
+                if len(raw) != width:
                     if report:
                         self.result.add(
                             Problem(
@@ -107,20 +114,17 @@ class PackageImport:
                         )
                     continue
                 values: dict = {}
-                for name, cell in zip(header, raw, strict=True):
-                    if name not in table.field_names:
-                        continue
+                for i, field in plan:
                     try:
-                        values[name] = parse(table.field(name), cell)
+                        values[field.name] = parse(field, raw[i])
                     except CellError as exc:
-                        values[name] = Problem(table.filename, line, name, str(exc))
-                for f in table.fields:
-                    if f.name not in values:
-                        values[f.name] = (
-                            Problem(table.filename, line, f.name, _("valeur obligatoire manquante"))
-                            if f.required
-                            else None
-                        )
+                        values[field.name] = Problem(table.filename, line, field.name, str(exc))
+                for field in absent:
+                    values[field.name] = (
+                        Problem(table.filename, line, field.name, _("valeur obligatoire manquante"))
+                        if field.required
+                        else None
+                    )
                 yield line, values
         except UnicodeDecodeError:
             if report:
@@ -348,6 +352,7 @@ class PackageImport:
     def write(self, package: Package) -> None:
         with network_scope(), transaction.atomic():
             self.cite_pk = {}
+            self.had_interviews = Interview._base_manager.exists()
             for table in TABLES:
                 if package.has(table.filename):
                     getattr(self, f"_write_{table.name}")(package, table)
@@ -509,9 +514,11 @@ class PackageImport:
 
     def _write_visits(self, package, table):
         site_pk = self._site_pks()
-        fields = [
-            "cite",
-            "site",
+        visit_table, interview_table = Visit._meta.db_table, Interview._meta.db_table
+        columns = [
+            "uid",
+            "cite_id",
+            "site_id",
             "date",
             "time",
             "channel",
@@ -521,61 +528,74 @@ class PackageImport:
             "gender",
             "status",
             "first_visit",
+            "recorded_at",
         ]
+        update = columns[1:-1]
+        now = timezone.now()
         for batch in self._batches(package, table):
-            objs = [
-                Visit(
-                    uid=v["id"],
-                    cite_id=self.cite_pk[v["cite"]],
-                    site_id=site_pk[v["site"]] if v["site"] else None,
-                    date=v["date"],
-                    time=v["time"],
-                    channel=v["channel"],
-                    theme=v["theme"],
-                    outcome=v["outcome"],
-                    age_band=v["age_band"],
-                    gender=v["gender"],
-                    status=v["status"],
-                    first_visit=v["first_visit"],
-                )
-                for v in batch
-            ]
-            Visit.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields
+            bulk.upsert(
+                visit_table,
+                columns,
+                ["uid"],
+                [
+                    (
+                        v["id"],
+                        self.cite_pk[v["cite"]],
+                        site_pk[v["site"]] if v["site"] else None,
+                        v["date"],
+                        v["time"],
+                        v["channel"],
+                        v["theme"],
+                        v["outcome"],
+                        v["age_band"],
+                        v["gender"],
+                        v["status"],
+                        v["first_visit"],
+                        now,
+                    )
+                    for v in batch
+                ],
+                update=update,
             )
             # A visit whose outcome is no longer an interview loses its interview details.
-            Interview.objects.filter(
-                visit__uid__in=[v["id"] for v in batch if v["outcome"] != Outcome.INTERVIEW]
-            ).delete()
+            no_interview = [v["id"] for v in batch if v["outcome"] != Outcome.INTERVIEW]
+            if self.had_interviews and no_interview:
+                ids = list(bulk.ids_by(visit_table, "uid", no_interview).values())
+                with connection.cursor() as cursor:
+                    for start in range(0, len(ids), 5000):
+                        chunk = ids[start : start + 5000]
+                        marks = ", ".join(["%s"] * len(chunk))
+                        cursor.execute(f"DELETE FROM {interview_table} WHERE visit_id IN ({marks})", chunk)  # noqa: S608
 
     def _write_interviews(self, package, table):
         partner_pk = self._partner_pks()
+        visit_table = Visit._meta.db_table
         for batch in self._batches(package, table):
-            visit_pk = dict(
-                Visit.objects.filter(uid__in=[v["visit"] for v in batch]).values_list("uid", "pk")
-            )
-            objs = [
-                Interview(
-                    visit_id=visit_pk[v["visit"]],
-                    partner_id=partner_pk[v["partner"]] if v["partner"] else None,
-                    duration_minutes=v["duration_minutes"],
-                )
-                for v in batch
-            ]
-            Interview.objects.bulk_create(
-                objs,
-                update_conflicts=True,
-                unique_fields=["visit"],
-                update_fields=["partner", "duration_minutes"],
+            visit_pk = bulk.ids_by(visit_table, "uid", [v["visit"] for v in batch])
+            bulk.upsert(
+                Interview._meta.db_table,
+                ["visit_id", "partner_id", "duration_minutes"],
+                ["visit_id"],
+                [
+                    (
+                        visit_pk[v["visit"]],
+                        partner_pk[v["partner"]] if v["partner"] else None,
+                        v["duration_minutes"],
+                    )
+                    for v in batch
+                ],
+                update=["partner_id", "duration_minutes"],
             )
 
     def _write_activities(self, package, table):
         site_pk = self._site_pks()
         partner_pk = self._partner_pks()
         through = Activity.partners.through
-        fields = [
-            "cite",
-            "site",
+        activity_table = Activity._meta.db_table
+        columns = [
+            "uid",
+            "cite_id",
+            "site_id",
             "kind",
             "role",
             "title",
@@ -585,27 +605,28 @@ class PackageImport:
             "participants",
         ]
         for batch in self._batches(package, table):
-            objs = [
-                Activity(
-                    uid=v["id"],
-                    cite_id=self.cite_pk[v["cite"]],
-                    site_id=site_pk[v["site"]] if v["site"] else None,
-                    kind=v["kind"],
-                    role=v["role"],
-                    title=v["title"],
-                    theme=v["theme"] or "",
-                    date=v["date"],
-                    duration_minutes=v["duration_minutes"],
-                    participants=v["participants"],
-                )
-                for v in batch
-            ]
-            Activity.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["uid"], update_fields=fields
+            bulk.upsert(
+                activity_table,
+                columns,
+                ["uid"],
+                [
+                    (
+                        v["id"],
+                        self.cite_pk[v["cite"]],
+                        site_pk[v["site"]] if v["site"] else None,
+                        v["kind"],
+                        v["role"],
+                        v["title"],
+                        v["theme"] or "",
+                        v["date"],
+                        v["duration_minutes"],
+                        v["participants"],
+                    )
+                    for v in batch
+                ],
+                update=columns[1:],
             )
-            activity_pk = dict(
-                Activity.objects.filter(uid__in=[o.uid for o in objs]).values_list("uid", "pk")
-            )
+            activity_pk = bulk.ids_by(activity_table, "uid", [v["id"] for v in batch])
             wanted = {(activity_pk[v["id"]], partner_pk[p]) for v in batch for p in (v["partners"] or [])}
             current = set(
                 through.objects.filter(activity_id__in=activity_pk.values()).values_list(
