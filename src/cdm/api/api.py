@@ -129,8 +129,9 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _visit_out(visit: Visit) -> dict:
-    ticket = getattr(visit, "ticket", None) if hasattr(visit, "ticket") else None
+def _visit_out(visit: Visit, ticket=...) -> dict:
+    if ticket is ...:  # not known by the caller: look it up
+        ticket = getattr(visit, "ticket", None) if hasattr(visit, "ticket") else None
     return {
         "uid": visit.uid,
         "cite": visit.cite.slug,
@@ -194,7 +195,7 @@ def visit_create(request, payload: s.VisitIn):
     if data["time"]:
         data["time"] = datetime.time.fromisoformat(data["time"])
     recorded = services.visit_record(user=user, cite=cite, **data)
-    return Status(201 if recorded.created else 200, _visit_out(recorded.visit))
+    return Status(201 if recorded.created else 200, _visit_out(recorded.visit, recorded.ticket))
 
 
 class VisitFilter(s.Schema):

@@ -81,11 +81,6 @@ def visit_record(
     if not _may_record(user):
         raise DeskError("", _("votre rôle ne permet pas d'enregistrer des visites"), 403)
     uid = uid or str(uuid.uuid4())
-    existing = Visit.objects.filter(uid=uid).select_related("ticket").first()
-    if existing is not None:
-        if existing.cite_id != cite.pk:
-            raise DeskError("uid", _("cet identifiant est déjà utilisé"), 409)
-        return Recorded(existing, False, getattr(existing, "ticket", None))
     now = timezone.localtime()
     pole_obj = None
     if pole:
@@ -131,19 +126,19 @@ def visit_record(
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                visit.save(force_insert=True)
-        except IntegrityError:
-            # The same uid sent twice at the same instant: the other request stored it.
-            existing = Visit.objects.filter(uid=uid).first()
-            if existing is None or existing.cite_id != cite.pk:
-                raise DeskError("uid", _("cet identifiant est déjà utilisé"), 409) from None
-            return Recorded(existing, False, getattr(existing, "ticket", None))
-        ticket = None
-        if outcome == Outcome.INTERVIEW and day == now.date():
-            ticket = _ticket_issue(visit=visit, arrived_at=timezone.now())
+    try:
+        with transaction.atomic():
+            visit.save(force_insert=True)
+            ticket = None
+            if outcome == Outcome.INTERVIEW and day == now.date():
+                ticket = _ticket_issue(visit=visit, arrived_at=timezone.now())
+    except IntegrityError:
+        # This uid is stored already (a resend after a flaky network, an offline outbox sent twice):
+        # the visit already stored is the answer, once — and only to its own Cité.
+        existing = Visit.objects.filter(uid=uid).select_related("ticket").first()
+        if existing is None or existing.cite_id != cite.pk:
+            raise DeskError("uid", _("cet identifiant est déjà utilisé"), 409) from None
+        return Recorded(existing, False, getattr(existing, "ticket", None))
     return Recorded(visit, True, ticket)
 
 
