@@ -189,3 +189,37 @@ def test_only_the_manager_and_coordinator_see_small_counts(client, two_cites, co
     assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": 1}
     client.force_login(alpha["users"]["agent"])
     assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": "< 5"}
+
+
+def test_figures_are_cached_until_the_data_of_their_period_changes(db, settings):
+    import datetime
+
+    from django.core.cache import caches
+
+    from cdm.activity.models import Visit
+    from cdm.stats import cache as figures_cache
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures-test"},
+    }
+    caches["figures"].clear()
+    world = make_cite_world("alpha")
+    period = Period.year(2024)
+    with network_scope():
+        first = figures_cache.cached_compute(period)
+        assert figures_cache.cached_compute(period) == first
+        # A visit of another year leaves 2024's figures (and their cache entry) alone…
+        key_before = figures_cache.fingerprint(period)
+        Visit.objects.create(
+            cite=world["cite"], date=datetime.date(2025, 1, 2), theme="job", outcome="information"
+        )
+        assert figures_cache.fingerprint(period) == key_before
+        # …a visit of 2024 is counted at once.
+        Visit.objects.create(
+            cite=world["cite"], date=datetime.date(2024, 3, 4), theme="job", outcome="information"
+        )
+        assert (
+            figures_cache.cached_compute(period)["beneficiaries"]["total"]
+            == first["beneficiaries"]["total"] + 1
+        )

@@ -155,7 +155,14 @@ X_FRAME_OPTIONS = "DENY"
 
 # Computed figures are cached until the data changes (see cdm.stats.cache), at most this long.
 FIGURES_CACHE_SECONDS = 600
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cdm"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cdm"},
+    # Shared by every process of the server: a figure computed once serves all of them.
+    "figures": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": VAR_DIR / "cache",
+    },
+}
 
 # The waiting room's screen shows the calls of the last hours.
 NOW_CALLING_HOURS = 2

@@ -1,16 +1,18 @@
-"""Figures are recomputed only when the data changed.
+"""Figures are recomputed only when the data they read changed.
 
-The fingerprint is cheap (a few index lookups): the largest id and the row count of each
-table the figures read, and the last audit entry (every correction, deletion and import
-writes one). Any write the figures could see changes it; the cached figures then go stale
-by themselves. Entries also expire after ``FIGURES_CACHE_SECONDS``.
+The fingerprint is cheap (index lookups): for the visits, interviews and activities of the
+period, their count and largest id; for the small tables, the same over the whole table; and
+the last audit entry (every correction, deletion and import writes one). A past year's report
+stays cached while today's desks record visits; any write the figures could see changes the
+fingerprint. The cache is shared by all the server's processes (files under ``var/``), and
+entries also expire after ``FIGURES_CACHE_SECONDS``.
 """
 
 import hashlib
 import json
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Max
 
 from cdm.activity.models import Activity, Equipment, Interview, Visit
@@ -20,12 +22,24 @@ from cdm.network.models import Cite, Contribution, Partnership, Site
 from .figures import Period, compute
 
 
-def fingerprint() -> str:
-    parts = []
-    # The plain base managers: a fingerprint of the whole database, whatever the caller's scope.
-    for model in (Visit, Interview, Activity, Equipment, Contribution, Partnership, Site, Cite, AuditEntry):
-        row = model._base_manager.aggregate(m=Max("pk"), n=Count("pk"))
-        parts.append(f"{row['m']}:{row['n']}")
+def _mark(queryset, field="pk") -> str:
+    row = queryset.aggregate(m=Max(field), n=Count(field))
+    return f"{row['m']}:{row['n']}"
+
+
+def fingerprint(period: Period) -> str:
+    # The plain base managers: a fingerprint of the data, whatever the caller's scope.
+    in_period = {"date__gte": period.start, "date__lte": period.end}
+    parts = [
+        _mark(Visit._base_manager.filter(**in_period)),
+        _mark(
+            Interview._base_manager.filter(visit__date__gte=period.start, visit__date__lte=period.end),
+            "visit_id",
+        ),
+        _mark(Activity._base_manager.filter(**in_period)),
+    ]
+    for model in (Equipment, Contribution, Partnership, Site, Cite, AuditEntry):
+        parts.append(_mark(model._base_manager.all()))
     return ",".join(parts)
 
 
@@ -40,11 +54,12 @@ def cached_compute(period: Period, *, details: bool = False) -> dict:
             period.theme,
             period.channel,
             details,
-            fingerprint(),
+            fingerprint(period),
         ],
         default=str,
     )
     key = "cdm-figures:" + hashlib.sha256(key_source.encode()).hexdigest()
+    cache = caches["figures"]
     figures = cache.get(key)
     if figures is None:
         figures = compute(period, details=details)
