@@ -42,13 +42,18 @@ def test_a_deletion_is_logged_with_what_was_deleted(client, two_cites):
     assert entry.changes["title"] == ["Forum", None]
 
 
-def test_passwords_never_reach_the_log(two_cites):
+def test_passwords_and_token_hashes_never_reach_the_log(two_cites):
+    from cdm.accounts.tokens import token_create
+
     alpha, _ = two_cites
     user = alpha["users"]["agent"]
     user.set_password("another")
     user.save()
+    token, _raw = token_create(user=user)
     for entry in entries(content_type__model="user"):
         assert "password" not in entry.changes
+    logged = entries(content_type__model="apitoken", object_id=str(token.pk)).get()
+    assert "digest" not in logged.changes and logged.changes["prefix"][1] == token.prefix
 
 
 def test_the_manager_reads_the_log_of_their_cite(client, two_cites):

@@ -8,7 +8,7 @@ from django.db import models
 from .context import current_actor
 from .models import AuditEntry
 
-NEVER_LOGGED = {"password", "last_login"}
+NEVER_LOGGED = {"password", "last_login", "digest"}  # secrets, and their hashes
 
 
 def _plain(value):
