@@ -21,7 +21,18 @@ def site(live_server, transactional_db):
 
 
 @pytest.mark.parametrize("language", ["fr", "en", "nl"])
-@pytest.mark.parametrize("path", ["", "cites/", "cites/bruxelles/", "cites/la-reunion/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "cites/",
+        "cites/bruxelles/",
+        "cites/la-reunion/",
+        "report/2024/",
+        "opendata/",
+        "cites/porto/now-calling/",
+    ],
+)
 def test_public_pages_have_no_serious_accessibility_violation(page, site, language, path):
     response = page.goto(f"{site}/{language}/{path}")
     assert response.status == 200
