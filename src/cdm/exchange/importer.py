@@ -12,12 +12,12 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
@@ -680,13 +680,8 @@ def _decimal(value):
     return None if value is None else value.quantize(_CENTS)
 
 
-from decimal import Decimal  # noqa: E402
-
 _CENTS = Decimal("0.01")
 
 
 def import_package(path, *, allowed_cites=None, user=None, progress=None, dry_run=False) -> ImportResult:
     return PackageImport(path, allowed_cites=allowed_cites, user=user, progress=progress).run(dry_run=dry_run)
-
-
-VERBOSE_NAME = gettext_lazy("Import d'un paquet de données")
