@@ -7,14 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from cdm.accounts.permissions import ADD, CHANGE, DELETE, VIEW, allowed
 
 
-class CdmModelAdmin(admin.ModelAdmin):
-    """Permissions come from ``cdm.accounts.permissions``; rows from the request's Cité scope.
+class PolicyPermissions:
+    """Admin permissions read from ``cdm.accounts.permissions`` for ``policy_label`` (default: the model's)."""
 
-    Objects outside the user's scope do not exist for them: 404, never a redirect.
-    """
+    policy_label: str | None = None
 
     def _allowed(self, request, action):
-        return allowed(request.user, self.model._meta.label_lower, action)
+        return allowed(request.user, self.policy_label or self.model._meta.label_lower, action)
 
     def has_module_permission(self, request):
         return self._allowed(request, VIEW)
@@ -22,7 +21,7 @@ class CdmModelAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self._allowed(request, VIEW)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return self._allowed(request, ADD)
 
     def has_change_permission(self, request, obj=None):
@@ -30,6 +29,13 @@ class CdmModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, DELETE)
+
+
+class CdmModelAdmin(PolicyPermissions, admin.ModelAdmin):
+    """Permissions come from ``cdm.accounts.permissions``; rows from the request's Cité scope.
+
+    Objects outside the user's scope do not exist for them: 404, never a redirect.
+    """
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cdm.lib.admin import CdmModelAdmin, partners_of
+from cdm.lib.admin import CdmModelAdmin, PolicyPermissions, partners_of
 
 from .models import Cite, Contribution, Partner, Partnership, Pole, Site, SiteStop
 
@@ -24,26 +24,9 @@ class CiteAdmin(CdmModelAdmin):
         return ["slug", "status", "member_since", "labelled_on"]
 
 
-class SiteStopInline(admin.TabularInline):
+class SiteStopInline(PolicyPermissions, admin.TabularInline):
     model = SiteStop
     extra = 0
-
-    def _ok(self, request, action):
-        from cdm.accounts.permissions import allowed
-
-        return allowed(request.user, "network.sitestop", action)
-
-    def has_view_permission(self, request, obj=None):
-        return self._ok(request, "view")
-
-    def has_add_permission(self, request, obj=None):
-        return self._ok(request, "add")
-
-    def has_change_permission(self, request, obj=None):
-        return self._ok(request, "change")
-
-    def has_delete_permission(self, request, obj=None):
-        return self._ok(request, "delete")
 
 
 @admin.register(Site)

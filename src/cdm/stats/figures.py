@@ -6,7 +6,7 @@ network's consolidated figures are computed inside ``network_scope()``.
 """
 
 import datetime
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from django.db import connection
 from django.db.models import CharField, Count, Q, Sum
@@ -33,7 +33,6 @@ class Period:
     sites: tuple[int, ...] | None = None
     theme: str | None = None
     channel: str | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def year(cls, year: int, **filters) -> "Period":

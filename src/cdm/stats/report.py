@@ -5,6 +5,7 @@ charts, and renders them as HTML, PDF (WeasyPrint), JSON or CSV.
 """
 
 import csv
+import datetime
 import io
 import json
 from dataclasses import dataclass
@@ -252,13 +253,11 @@ def build(period: Period, *, protected: bool = True) -> dict:
             c for c in member_rows if c.member_since and period.start <= c.member_since <= period.end
         ],
         "labelled": [c for c in member_rows if c.labelled_on and period.start <= c.labelled_on <= period.end],
-        "map_svg": charts.mark_safe(  # noqa: S308
-            member_map_svg(
-                [
-                    {"name": f"{c.name} ({c.city})", "latitude": c.latitude, "longitude": c.longitude}
-                    for c in member_rows
-                ]
-            )
+        "map_svg": member_map_svg(
+            [
+                {"name": f"{c.name} ({c.city})", "latitude": c.latitude, "longitude": c.longitude}
+                for c in member_rows
+            ]
         ),
         "vr_share_percent": round(100 * resources["members_with_vr_share"]),
         "previous": previous,
@@ -270,11 +269,8 @@ def build(period: Period, *, protected: bool = True) -> dict:
     }
 
 
-def _month_date(month: str):
-    import datetime
-
-    year, m = month.split("-")
-    return datetime.date(int(year), int(m), 1)
+def _month_date(month: str) -> datetime.date:
+    return datetime.date.fromisoformat(f"{month}-01")
 
 
 def _change(figures, previous) -> float | None:
