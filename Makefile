@@ -76,7 +76,12 @@ test-postgres: $(BIN)/cdm
 	$(BIN)/pip install -q 'duckdb==1.4.4' 'duckdb-ext-sqlite==1.4.4.20260205' 'duckdb-ext-postgres==1.4.4.20260205'
 	touch $@
 
-bench-desk: $(BIN)/cdm
+# wrk (C, Debian's package) drives the desk benchmark: the load generator must not eat the server's CPU.
+.stamp-wrk:
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	touch $@
+
+bench-desk: $(BIN)/cdm .stamp-wrk
 	$(BIN)/python bench/desk.py
 
 bench-report: $(BIN)/cdm .stamp-bench

@@ -1,4 +1,8 @@
-"""The ceiling of `make bench-desk`: the least a Django view can do to store one row.
+"""The ceilings of `make bench-desk`: the least a Django view can do to store one row.
+
+``ceiling`` is the minimal Django view — one model, ``objects.create``, a JSON answer; it is the
+ceiling the desk's throughput is compared with. ``ceiling_sql`` goes below Django's own idiom
+(one raw ``INSERT`` through the cursor) and is printed beside it for reference.
 
 Mounted only when CDM_BENCH_CEILING=1 (the benchmark's own server); never in production.
 """
@@ -6,12 +10,25 @@ Mounted only when CDM_BENCH_CEILING=1 (the benchmark's own server); never in pro
 import json
 import uuid
 
-from django.db import connection
+from django.db import connection, models
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 TABLE = "bench_ceiling_row"
+
+
+class CeilingRow(models.Model):
+    uid = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        app_label = "network"
+        managed = False  # created by ensure_table(), only in the benchmark's database
+        db_table = TABLE
+
+    def __str__(self) -> str:
+        return self.uid
 
 
 def ensure_table() -> None:
@@ -28,9 +45,19 @@ def ensure_table() -> None:
             )
 
 
+def _uid(request) -> str:
+    return json.loads(request.body or b"{}").get("uid") or str(uuid.uuid4())
+
+
 @csrf_exempt
 def ceiling(request):
-    uid = json.loads(request.body or b"{}").get("uid") or str(uuid.uuid4())
+    row = CeilingRow.objects.create(uid=_uid(request), created=timezone.now())
+    return JsonResponse({"uid": row.uid}, status=201)
+
+
+@csrf_exempt
+def ceiling_sql(request):
+    uid = _uid(request)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {TABLE} (uid, created) VALUES (%s, %s)", [uid, timezone.now()])  # noqa: S608
     return JsonResponse({"uid": uid}, status=201)

@@ -12,10 +12,10 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 if os.environ.get("CDM_BENCH_CEILING") == "1":  # the benchmark's server only
-    from cdm.bench_views import ceiling, ensure_table
+    from cdm.bench_views import ceiling, ceiling_sql, ensure_table
 
     ensure_table()
-    urlpatterns.append(path("bench/ceiling", ceiling))
+    urlpatterns += [path("bench/ceiling", ceiling), path("bench/ceiling-sql", ceiling_sql)]
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

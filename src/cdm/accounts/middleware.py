@@ -1,6 +1,9 @@
+from contextlib import nullcontext
+
 from django.contrib.auth.models import AnonymousUser
 
 from cdm.audit.context import acting_user
+from cdm.network import directory
 
 from .scoping import user_scope
 
@@ -16,15 +19,18 @@ class CiteScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        validated = nullcontext()
         authorization = request.headers.get("Authorization", "")
         if authorization.startswith("Bearer ") and request.path.startswith("/api/"):
-            from .tokens import token_user
+            from .tokens import token_identity
 
             # A device's token stands for its user; the session plays no part.
-            request.user = token_user(authorization[7:].strip()) or AnonymousUser()
+            user, version = token_identity(authorization[7:].strip())
+            request.user = user or AnonymousUser()
             request.token_auth = True
+            validated = directory.validated(version)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return self.get_response(request)
-        with acting_user(user), user_scope(user):
+        with validated, acting_user(user), user_scope(user):
             return self.get_response(request)

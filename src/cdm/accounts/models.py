@@ -57,7 +57,9 @@ class User(AbstractUser):
 
     @cached_property
     def cite_ids(self) -> list[int]:
-        return list(self.cites.values_list("pk", flat=True))
+        from cdm.lib import lookups
+
+        return sorted(lookups.column(self.cites.through, "cite_id", user_id=self.pk))
 
     @property
     def is_network_wide(self) -> bool:

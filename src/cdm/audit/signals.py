@@ -9,8 +9,11 @@ AUDITED_APPS = {"network", "activity", "accounts", "stats"}
 _before: dict = {}
 
 
+NOT_AUDITED = {"network.DirectoryVersion"}  # a cache's counter, not data
+
+
 def _audited(sender) -> bool:
-    return sender._meta.app_label in AUDITED_APPS
+    return sender._meta.app_label in AUDITED_APPS and sender._meta.label not in NOT_AUDITED
 
 
 def _key(instance):

@@ -9,16 +9,18 @@ the other moves on to the next — on SQLite and PostgreSQL alike, without locks
 import datetime
 import math
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdm.accounts.models import Role, User
 from cdm.activity.models import Interview, Visit
+from cdm.lib import lookups
 from cdm.network.models import Cite, Pole, Site
 from cdm.network.vocabularies import Channel, Outcome, Theme
 
@@ -42,16 +44,20 @@ class Recorded:
 
 def cite_for(user: User, slug: str | None) -> Cite:
     """The Cité a desk user works for: the one named, if it is theirs, or their only one."""
-    cites = Cite.objects.filter(pk__in=user.cite_ids) if not user.is_network_wide else Cite.objects.all()
-    if slug:
-        cite = cites.filter(slug=slug).first()
-        if cite is None:
-            raise DeskError(
-                "cite", _("« %(v)s » n'est pas une Cité où vous travaillez") % {"v": slug[:64]}, 404
-            )
-        return cite
-    mine = list(cites[:2])
-    if len(mine) != 1:
+    if user.is_network_wide:
+        cites = Cite.objects.all()
+        mine = list(cites.filter(slug=slug)) if slug else list(cites[:2])
+    else:
+        # Every visit of a device asks this: plain lookups on the user's own Cités.
+        ids = user.cite_ids
+        if slug:
+            cite = lookups.fetch_one(Cite, cached=True, slug=slug)
+            mine = [cite] if cite is not None and cite.pk in ids else []
+        else:
+            mine = [lookups.fetch_one(Cite, cached=True, id=ids[0])] if len(ids) == 1 else ids[:2]
+    if slug and not mine:
+        raise DeskError("cite", _("« %(v)s » n'est pas une Cité où vous travaillez") % {"v": slug[:64]}, 404)
+    if len(mine) != 1 or mine[0] is None:
         raise DeskError("cite", _("précisez la Cité"))
     return mine[0]
 
@@ -84,7 +90,7 @@ def visit_record(
     now = timezone.localtime()
     pole_obj = None
     if pole:
-        pole_obj = Pole.objects.filter(cite=cite, code=pole).first()
+        pole_obj = lookups.fetch_one(Pole, cached=True, cite_id=cite.pk, code=pole)
         if pole_obj is None:
             raise DeskError("pole", _("« %(v)s » n'est pas un pôle de cette Cité") % {"v": pole[:64]})
         if theme and theme != pole_obj.theme:
@@ -94,7 +100,7 @@ def visit_record(
         raise DeskError("theme", _("un thème ou un pôle est obligatoire"))
     site_obj = None
     if site:
-        site_obj = Site.objects.filter(cite=cite, slug=site).first()
+        site_obj = lookups.fetch_one(Site, cached=True, cite_id=cite.pk, slug=site)
         if site_obj is None:
             raise DeskError("site", _("« %(v)s » n'est pas un site de cette Cité") % {"v": site[:64]})
     day = date or now.date()
@@ -126,12 +132,14 @@ def visit_record(
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
+    queued = outcome == Outcome.INTERVIEW and day == now.date()
+    # A visit alone is one INSERT, committed by itself: the shortest hold of SQLite's write lock.
+    # With its ticket, both go in one transaction (a savepoint, inside a caller's transaction).
+    together = queued or connection.in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic() if together else nullcontext():
             visit.save(force_insert=True)
-            ticket = None
-            if outcome == Outcome.INTERVIEW and day == now.date():
-                ticket = _ticket_issue(visit=visit, arrived_at=timezone.now())
+            ticket = _ticket_issue(visit=visit, arrived_at=timezone.now()) if queued else None
     except IntegrityError:
         # This uid is stored already (a resend after a flaky network, an offline outbox sent twice):
         # the visit already stored is the answer, once — and only to its own Cité.

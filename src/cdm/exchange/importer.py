@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.audit.services import audit_import
+from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
 
@@ -358,6 +359,7 @@ class PackageImport:
                     getattr(self, f"_write_{table.name}")(package, table)
             summary = {"source": self.path.name, "rows": self.result.rows}
             audit_import(summary=summary, cite_id=None, user=self.user, content_type_model=Visit)
+            directory.bump()  # bulk writes send no signals: the desks' cached lookups start over
         self.result.written = True
 
     def _rows(self, package, table):

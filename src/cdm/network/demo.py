@@ -20,6 +20,7 @@ from django.db import transaction
 from cdm.accounts.models import Role, User
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Network, Partner, Partnership, Pole, Site, SiteStop
 from cdm.network.vocabularies import (
     ActivityKind,
@@ -215,6 +216,7 @@ def load_demo(
         accounts = _accounts(cites, partners)
         _activities(rng, cites, sites, partners, scale, progress)
         _visits(rng, cites, sites, poles, partners, scale, progress)
+        directory.bump()  # bulk writes send no signals
     return accounts
 
 

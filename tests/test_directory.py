@@ -1,0 +1,122 @@
+"""A device's requests are served from per-process lookups: every change of the directory is still seen at once."""
+
+import json
+
+import pytest
+from django_scopes import scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
+
+from cdm.accounts.models import Role
+from cdm.accounts.tokens import token_create
+from cdm.activity.models import Visit
+from cdm.lib import lookups
+from cdm.network import directory
+from cdm.network.models import Pole
+
+
+def record(client, raw, **body):
+    return client.post(
+        "/api/visits",
+        json.dumps({"outcome": "information", **body}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+
+@pytest.fixture
+def agent(two_cites):
+    alpha, beta = two_cites
+    _token, raw = token_create(user=alpha["users"]["agent"])
+    return alpha, beta, raw
+
+
+def test_a_pole_renamed_is_refused_under_its_old_code_on_the_next_request(client, agent):
+    alpha, _beta, raw = agent
+    assert record(client, raw, pole="emploi").status_code == 201
+    with scopes_disabled():
+        Pole.objects.filter(pk=alpha["pole"].pk).update(code="travail")  # a bulk write: no signal
+        directory.bump()
+    refused = record(client, raw, pole="emploi")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "pole"
+    assert record(client, raw, pole="travail").status_code == 201
+
+
+def test_a_pole_changed_in_the_back_office_takes_effect_at_once(client, agent):
+    alpha, _beta, raw = agent
+    assert record(client, raw, pole="emploi").json()["theme"] == "job"
+    with scopes_disabled():
+        pole = Pole.objects.get(pk=alpha["pole"].pk)
+        pole.theme = "training"
+        pole.save()  # the signal changes the version
+    assert record(client, raw, pole="emploi").json()["theme"] == "training"
+
+
+def test_an_agent_moved_to_another_cite_records_there_from_the_next_request(client, agent):
+    alpha, beta, raw = agent
+    user = alpha["users"]["agent"]
+    assert record(client, raw, theme="job").json()["cite"] == alpha["cite"].slug
+    user.cites.set([beta["cite"]])
+    answer = record(client, raw, theme="job")
+    assert answer.status_code == 201 and answer.json()["cite"] == beta["cite"].slug
+    assert record(client, raw, theme="job", cite=alpha["cite"].slug).status_code == 404
+
+
+def test_a_deactivated_account_or_a_revoked_token_stops_at_once(client, two_cites):
+    alpha, _beta = two_cites
+    user = alpha["users"]["agent"]
+    token, raw = token_create(user=user)
+    assert record(client, raw, theme="job").status_code == 201
+    user.is_active = False
+    user.save()
+    assert record(client, raw, theme="job").status_code == 401
+    user.is_active = True
+    user.save()
+    assert record(client, raw, theme="job").status_code == 201
+    token.revoked_at = token.created_at
+    token.save()
+    assert record(client, raw, theme="job").status_code == 401
+
+
+def test_a_role_taken_away_is_seen_at_once(client, agent):
+    alpha, _beta, raw = agent
+    user = alpha["users"]["agent"]
+    assert record(client, raw, theme="job").status_code == 201
+    user.role = Role.OBSERVER
+    user.save()
+    assert record(client, raw, theme="job").status_code == 403
+    with scopes_disabled():
+        assert Visit.objects.filter(recorded_by=user).count() == 1
+
+
+def test_lookups_keep_the_tenancy_rule(two_cites):
+    alpha, beta = two_cites
+    with pytest.raises(ScopeError):
+        lookups.fetch_one(Pole, cite_id=alpha["cite"].pk, code="emploi")  # no scope at all
+    with scope(cite=[alpha["cite"].pk]):
+        assert lookups.fetch_one(Pole, cite_id=alpha["cite"].pk, code="emploi").pk == alpha["pole"].pk
+        assert lookups.fetch_one(Pole, cite_id=beta["cite"].pk, code="emploi") is None  # another Cité
+        assert lookups.fetch_one(Pole, cite_id=alpha["cite"].pk, code="nope") is None
+        with pytest.raises(ScopeError):
+            lookups.fetch_one(Pole, code="emploi")  # a Cité-owned model is looked up with its Cité
+    with scopes_disabled():
+        assert lookups.fetch_one(Pole, cite_id=beta["cite"].pk, code="emploi").pk == beta["pole"].pk
+
+
+def test_the_version_changes_with_every_directory_write(two_cites):
+    alpha, _beta = two_cites
+
+    def version():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {directory.version_sql()}")
+            return cursor.fetchone()[0]
+
+    seen = {version()}
+    alpha["users"]["agent"].cites.remove(alpha["cite"])
+    seen.add(version())
+    with scopes_disabled():
+        alpha["site"].name = "Renamed"
+        alpha["site"].save()
+    seen.add(version())
+    assert len(seen) == 3
