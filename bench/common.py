@@ -65,6 +65,8 @@ def demo_database(kind: str, *, scale: float = 1.0) -> str:
             print(f"  building the demo year at scale {scale} on SQLite (once)…", flush=True)
             cdm(["migrate", "-v0"], url)
             cdm(["demo", "--scale", str(scale), "--seed", "1", "-v0"], url, stdout=subprocess.DEVNULL)
+        else:
+            cdm(["migrate", "-v0"], url)  # a database kept from an earlier version of the code
         return url
     name = f"cdm_bench_demo_{tag}"
     url = f"{PG_BASE}/{name}"
@@ -73,6 +75,8 @@ def demo_database(kind: str, *, scale: float = 1.0) -> str:
         recreate_pg(name)
         cdm(["migrate", "-v0"], url)
         cdm(["demo", "--scale", str(scale), "--seed", "1", "-v0"], url, stdout=subprocess.DEVNULL)
+    else:
+        cdm(["migrate", "-v0"], url)
     return url
 
 

@@ -9,7 +9,7 @@ AUDITED_APPS = {"network", "activity", "accounts", "stats"}
 _before: dict = {}
 
 
-NOT_AUDITED = {"network.DirectoryVersion"}  # a cache's counter, not data
+NOT_AUDITED = {"network.DirectoryVersion", "stats.MonthRevision"}  # caches' markers, not data
 
 
 def _audited(sender) -> bool:

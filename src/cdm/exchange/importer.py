@@ -22,9 +22,11 @@ from django.utils.translation import gettext as _
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.audit.services import audit_import
+from cdm.lib import planner
 from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
+from cdm.stats import months
 
 from . import bulk
 from .package import Package, PackageNotFound
@@ -359,7 +361,10 @@ class PackageImport:
                     getattr(self, f"_write_{table.name}")(package, table)
             summary = {"source": self.path.name, "rows": self.result.rows}
             audit_import(summary=summary, cite_id=None, user=self.user, content_type_model=Visit)
-            directory.bump()  # bulk writes send no signals: the desks' cached lookups start over
+            # Bulk writes send no signals: the desks' cached lookups and the report's months start over.
+            directory.bump()
+            months.bump_all()
+        planner.refresh()  # the planner learns the new shape of the tables
         self.result.written = True
 
     def _rows(self, package, table):

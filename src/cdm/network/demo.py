@@ -20,6 +20,7 @@ from django.db import transaction
 from cdm.accounts.models import Role, User
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.lib import planner
 from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Network, Partner, Partnership, Pole, Site, SiteStop
 from cdm.network.vocabularies import (
@@ -36,6 +37,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
+from cdm.stats import months
 
 MEMBERS_CSV = Path(__file__).parent / "data" / "members-2024.csv"
 YEAR = 2024
@@ -216,7 +218,10 @@ def load_demo(
         accounts = _accounts(cites, partners)
         _activities(rng, cites, sites, partners, scale, progress)
         _visits(rng, cites, sites, poles, partners, scale, progress)
-        directory.bump()  # bulk writes send no signals
+        # Bulk writes send no signals: cached lookups and the report's months start over.
+        directory.bump()
+        months.bump_all()
+    planner.refresh()
     return accounts
 
 

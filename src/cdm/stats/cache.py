@@ -1,8 +1,9 @@
 """Figures are recomputed only when the data they read changed.
 
-The fingerprint is cheap (index lookups): for the visits, interviews and activities of the
-period, their count and largest id; for the small tables, the same over the whole table; and
-the last audit entry (every correction, deletion and import writes one). A past year's report
+The fingerprint is cheap (index lookups): for each month of the period, the count of its visits
+and its revision (``cdm.stats.months``: corrections, deletions, interviews, imports); for the
+period's activities, their count and largest id; for the small tables, the same over the whole
+table; and the last audit entry (every correction, deletion and import writes one). A past year's report
 stays cached while today's desks record visits; any write the figures could see changes the
 fingerprint. The cache is shared by all the server's processes (files under ``var/``), and
 entries also expire after ``FIGURES_CACHE_SECONDS``.
@@ -15,10 +16,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
 
-from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.activity.models import Activity, Equipment
 from cdm.audit.models import AuditEntry
 from cdm.network.models import Cite, Contribution, Partnership, Site
 
+from . import months
 from .figures import Period, compute
 
 
@@ -30,14 +32,8 @@ def _mark(queryset, field="pk") -> str:
 def fingerprint(period: Period) -> str:
     # The plain base managers: a fingerprint of the data, whatever the caller's scope.
     in_period = {"date__gte": period.start, "date__lte": period.end}
-    parts = [
-        _mark(Visit._base_manager.filter(**in_period)),
-        _mark(
-            Interview._base_manager.filter(visit__date__gte=period.start, visit__date__lte=period.end),
-            "visit_id",
-        ),
-        _mark(Activity._base_manager.filter(**in_period)),
-    ]
+    parts = [json.dumps(months.month_marks(period.start, period.end), default=str)]
+    parts.append(_mark(Activity._base_manager.filter(**in_period)))
     for model in (Equipment, Contribution, Partnership, Site, Cite, AuditEntry):
         parts.append(_mark(model._base_manager.all()))
     return ",".join(parts)

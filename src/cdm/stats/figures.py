@@ -16,6 +16,8 @@ from cdm.activity.models import Activity, Equipment, Visit
 from cdm.network.models import Cite, Contribution, Partnership, Site
 from cdm.network.vocabularies import EVENT_KINDS, WORKSHOP_KINDS, ActivityRole, Channel, Outcome
 
+from . import months
+
 OUTCOMES = [Outcome.INFORMATION.value, Outcome.SELF_SERVICE.value, Outcome.INTERVIEW.value]
 # "YYYY-MM" of a date, in SQL that both SQLite and PostgreSQL run natively (no per-row Python function).
 MONTH = Substr(Cast("date", output_field=CharField()), 1, 7)
@@ -114,8 +116,12 @@ def activities(period: Period, member_ids):
     return qs
 
 
-def compute(period: Period, *, details: bool = False) -> dict:
-    """The figures of ``period``: the keys the standard lists; with ``details``, the report's breakdowns too."""
+def compute(period: Period, *, details: bool = False, monthly: bool = False) -> dict:
+    """The figures of ``period``: the keys the standard lists; with ``details``, the report's breakdowns too.
+
+    ``monthly``: the visits counted month by month, each month kept in the cache (as ``details``
+    does) — for a period shown again and again, such as the year before the report's.
+    """
     member_rows = list(members(period).values("pk", "country", "labelled_on"))
     member_ids = [m["pk"] for m in member_rows]
     country_of = {m["pk"]: m["country"] for m in member_rows}
@@ -128,14 +134,15 @@ def compute(period: Period, *, details: bool = False) -> dict:
         .annotate(n=Count("pk"))
     )
 
+    parts = None
     if details:
-        visit_rows = list(
-            visits(period, member_ids)
-            .annotate(month=MONTH)
-            .values("cite", "outcome", "channel", "month")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        # Scans of the period's visits, computed and cached month by month (cdm.stats.months).
+        parts = months.breakdowns(period, member_ids, lambda sub: _visit_part(sub, member_ids), "details")
+        visit_rows = parts.get("visit_rows", [])
+    elif monthly:
+        visit_rows = months.breakdowns(
+            period, member_ids, lambda sub: {"visit_rows": _visit_rows(sub, member_ids)}, "visits"
+        ).get("visit_rows", [])
     else:
         visit_rows = visit_counts(period, member_ids)
     by_activity = dict.fromkeys([*OUTCOMES, "workshop", "event"], 0)
@@ -222,17 +229,52 @@ def compute(period: Period, *, details: bool = False) -> dict:
         "partners": {"active": active_partners, "contributions_by_type": _present(contributions)},
     }
     if details:
-        figures.update(_details(period, member_ids, country_of, visit_rows, activity_rows))
+        figures.update(_details(period, member_ids, country_of, visit_rows, activity_rows, parts))
     return figures
 
 
 PROFILE_FIELDS = ["age_band", "gender", "status"]
 
 
-def _details(period: Period, member_ids, country_of, visit_rows, activity_rows) -> dict:
-    """The report's breakdowns beyond the standard, from as few scans as possible."""
+def _visit_part(period: Period, member_ids) -> dict:
+    """The additive breakdowns of the period's visits and interviews (one month, in practice)."""
     from cdm.activity.models import Interview
 
+    interviews = Interview.objects.filter(
+        visit__cite__in=member_ids, visit__date__gte=period.start, visit__date__lte=period.end
+    )
+    return {
+        "visit_rows": _visit_rows(period, member_ids),
+        "profile_rows": list(
+            visits(period, member_ids)
+            .values(*PROFILE_FIELDS, "theme", "first_visit")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+        "durations": _histogram(interviews, "duration_minutes"),
+        "waits": _histogram(interviews, "waited_minutes"),
+    }
+
+
+def _visit_rows(period: Period, member_ids) -> list[dict]:
+    return list(
+        visits(period, member_ids)
+        .annotate(month=MONTH)
+        .values("cite", "outcome", "channel", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _merged(histogram: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    counts: dict[int, int] = {}
+    for value, n in histogram:
+        counts[value] = counts.get(value, 0) + n
+    return sorted(counts.items())
+
+
+def _details(period: Period, member_ids, country_of, visit_rows, activity_rows, parts: dict) -> dict:
+    """The report's breakdowns beyond the standard, from the month parts' scans."""
     by_cite: dict[int, dict] = {pk: {"visits": 0, "participants": 0} for pk in member_ids}
     channels: dict[str, int] = {}
     monthly: dict[str, dict] = {}
@@ -249,23 +291,15 @@ def _details(period: Period, member_ids, country_of, visit_rows, activity_rows) 
     profiles: dict[str, dict[str, int]] = {f: {} for f in PROFILE_FIELDS}
     themes: dict[str, int] = {}
     first_visits = {"first": 0, "returning": 0, "unknown": 0}
-    for row in (
-        visits(period, member_ids)
-        .values(*PROFILE_FIELDS, "theme", "first_visit")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+    for row in parts.get("profile_rows", []):
         for f in PROFILE_FIELDS:
             profiles[f][row[f]] = profiles[f].get(row[f], 0) + row["n"]
         themes[row["theme"]] = themes.get(row["theme"], 0) + row["n"]
         key = {True: "first", False: "returning", None: "unknown"}[row["first_visit"]]
         first_visits[key] += row["n"]
 
-    interviews = Interview.objects.filter(
-        visit__cite__in=member_ids, visit__date__gte=period.start, visit__date__lte=period.end
-    )
-    durations = _histogram(interviews, "duration_minutes")
-    waits = _histogram(interviews, "waited_minutes")
+    durations = _merged(parts.get("durations", []))
+    waits = _merged(parts.get("waits", []))
 
     valued: dict[str, dict[str, float]] = {}
     for type_, unit, amount, n in (
@@ -289,7 +323,7 @@ def _details(period: Period, member_ids, country_of, visit_rows, activity_rows) 
             end=period.end.replace(year=period.end.year - 1),
         )
         if visits(earlier, list(members(earlier).values_list("pk", flat=True))).exists():
-            previous = compute(earlier)
+            previous = compute(earlier, monthly=True)
     return {
         "by_cite": {
             slug: by_cite[pk] | {"country": country_of[pk]}

@@ -20,3 +20,19 @@ class ReportNarrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} ({self.language})"
+
+
+class MonthRevision(models.Model):
+    """A number per calendar month, changed whenever a visit of that month is corrected or deleted,
+    or an interview of that month is written (``cdm.stats.months``); ``month`` 1900-01 stands for
+    every month (an import). The report's monthly breakdowns are cached under it."""
+
+    month = models.DateField(_("mois"), unique=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("révision d'un mois")
+        verbose_name_plural = _("révisions des mois")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

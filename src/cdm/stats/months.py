@@ -1,0 +1,153 @@
+"""The report's visit breakdowns, computed month by month, each month cached by its own data.
+
+The breakdowns beyond the standard (visits by month, profile, theme, first visit; interview
+durations and waits) scan every visit of the period: seconds for a network year. They are sums,
+so they are computed per calendar month (the part of it inside the period) and each month is kept
+under a fingerprint of that month alone: the count of its visits (a visit recorded) and its
+revision (a visit corrected or deleted, an interview written — the signals below — or any import,
+which changes every month). Desks recording today's visits make only the current month be
+computed again; a past year stays computed.
+"""
+
+import datetime
+import hashlib
+import json
+import secrets
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save, pre_save
+from django_scopes import get_scope
+
+from cdm.lib import planner
+
+EVERY_MONTH = datetime.date(1900, 1, 1)
+_old_dates: dict = {}
+
+
+def month_of(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
+    """The calendar months of [start, end], each clipped to the range."""
+    parts, first = [], month_of(start)
+    while first <= end:
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        parts.append((max(first, start), min(following - datetime.timedelta(days=1), end)))
+        first = following
+    return parts
+
+
+def bump(*days: datetime.date) -> None:
+    """New revisions for the months of ``days`` (``EVERY_MONTH``: all of them). Random values: a
+    revision rolled back or a database refilled never returns to a value a cache entry holds."""
+    from .models import MonthRevision
+
+    for month in {EVERY_MONTH if d == EVERY_MONTH else month_of(d) for d in days if d}:
+        n = secrets.randbits(62) + 1
+        if not MonthRevision.objects.filter(month=month).update(n=n):
+            MonthRevision.objects.update_or_create(month=month, defaults={"n": n})
+
+
+def bump_all() -> None:
+    bump(EVERY_MONTH)
+
+
+def month_marks(start: datetime.date, end: datetime.date) -> list[tuple[tuple, list]]:
+    """Per calendar month of [start, end] (clipped): its range, and what its data looks like now —
+    the count of the whole month's visits (one index range count each) and its revisions."""
+    from cdm.activity.models import Visit
+
+    from .models import MonthRevision
+
+    parts = _months(start, end)
+    if not parts:
+        return []
+    revisions = dict(
+        MonthRevision.objects.filter(
+            Q(month__gte=month_of(start), month__lte=end) | Q(month=EVERY_MONTH)
+        ).values_list("month", "n")
+    )
+    marks = []
+    for first, last in parts:
+        whole = (month_of(first), (month_of(first) + datetime.timedelta(days=32)).replace(day=1))
+        # A month cut by the period is counted whole: any visit added inside the cut adds to it.
+        count = Visit._base_manager.filter(date__gte=whole[0], date__lt=whole[1]).count()
+        marks.append(((first, last), [count, revisions.get(month_of(first)), revisions.get(EVERY_MONTH)]))
+    return marks
+
+
+def _scope_key() -> object:
+    current = get_scope()
+    if not current.get("_enabled", True):
+        return "all"
+    cites = current.get("cite")
+    return sorted(getattr(c, "pk", c) for c in cites) if isinstance(cites, list | tuple | set) else str(cites)
+
+
+def breakdowns(period, member_ids: list[int], compute_part, kind: str) -> dict:
+    """``compute_part(sub_period)`` for each month of ``period``, its lists merged; cached month by month.
+
+    ``kind`` names what ``compute_part`` computes (part of the cache key).
+    """
+    from dataclasses import replace
+
+    planner.ensure()
+    marks = month_marks(period.start, period.end)
+    if not marks:
+        return compute_part(period)
+    filters = [kind, sorted(member_ids), period.sites, period.theme, period.channel, _scope_key()]
+    keys = [
+        "cdm-month:" + hashlib.sha256(json.dumps([*filters, *part, *mark], default=str).encode()).hexdigest()
+        for part, mark in marks
+    ]
+    cache = caches["figures"]
+    found = cache.get_many(keys)
+    merged: dict = {}
+    for ((first, last), _mark), key in zip(marks, keys, strict=True):
+        part = found.get(key)
+        if part is None:
+            part = compute_part(replace(period, start=first, end=last))
+            cache.set(key, part, settings.FIGURES_CACHE_SECONDS)
+        for name, rows in part.items():
+            merged.setdefault(name, []).extend(rows)
+    return merged
+
+
+# Signals: what the month's visit count cannot see.
+
+
+def _on_visit_pre_save(sender, instance, raw=False, **kwargs):
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    old = sender._base_manager.filter(pk=instance.pk).values_list("date", flat=True).first()
+    _old_dates[id(instance)] = old
+
+
+def _on_visit_saved(sender, instance, created, raw=False, **kwargs):
+    old = _old_dates.pop(id(instance), None)
+    if not created:
+        bump(instance.date, old)
+
+
+def _on_visit_deleted(sender, instance, **kwargs):
+    bump(instance.date)
+
+
+def _on_interview_written(sender, instance, raw=False, **kwargs):
+    from cdm.activity.models import Visit
+
+    day = Visit._base_manager.filter(pk=instance.visit_id).values_list("date", flat=True).first()
+    bump(day)
+
+
+def connect_signals() -> None:
+    from cdm.activity.models import Interview, Visit
+
+    pre_save.connect(_on_visit_pre_save, sender=Visit, dispatch_uid="months-visit-pre")
+    post_save.connect(_on_visit_saved, sender=Visit, dispatch_uid="months-visit-post")
+    post_delete.connect(_on_visit_deleted, sender=Visit, dispatch_uid="months-visit-del")
+    post_save.connect(_on_interview_written, sender=Interview, dispatch_uid="months-interview-post")
+    post_delete.connect(_on_interview_written, sender=Interview, dispatch_uid="months-interview-del")

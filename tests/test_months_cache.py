@@ -1,0 +1,106 @@
+"""The report's breakdowns are cached month by month: every kind of change still shows at once."""
+
+import datetime
+
+import pytest
+from django.core.cache import caches
+from django.test import override_settings
+from django_scopes import scopes_disabled
+
+from cdm.accounts.scoping import network_scope
+from cdm.activity.models import Interview, Visit
+from cdm.stats.figures import Period, compute
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "figures": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "months-test"},
+}
+YEAR = Period.year(2024)
+
+
+@pytest.fixture
+def cached(two_cites):
+    with override_settings(CACHES=CACHES):
+        caches["figures"].clear()
+        yield two_cites
+        caches["figures"].clear()
+
+
+def figures():
+    with network_scope():
+        return compute(YEAR, details=True)
+
+
+def truth():
+    """The same figures computed from nothing."""
+    caches["figures"].clear()
+    return figures()
+
+
+def test_cached_months_give_the_figures_computed_from_scratch(cached):
+    first = figures()
+    assert len(caches["figures"]._cache) >= 12  # one entry per month of the year
+    assert figures() == first == truth()
+
+
+def test_a_visit_recorded_shows_at_once(cached):
+    alpha, _beta = cached
+    before = figures()
+    with scopes_disabled():
+        Visit.objects.create(
+            cite=alpha["cite"],
+            date=datetime.date(2024, 9, 3),
+            theme="training",
+            outcome="information",
+            age_band="18_25",
+        )
+    after = figures()
+    assert after["beneficiaries"]["total"] == before["beneficiaries"]["total"] + 1
+    assert after["profiles"]["age_band"].get("18_25", 0) == before["profiles"]["age_band"].get("18_25", 0) + 1
+    assert after["monthly"]["2024-09"]["visits"] == 1
+    assert after == truth()
+
+
+def test_a_visit_corrected_or_moved_to_another_month_shows_at_once(cached):
+    alpha, _beta = cached
+    figures()
+    with scopes_disabled():
+        visit = Visit.objects.get(pk=alpha["visit"].pk)
+        visit.age_band = "55_plus"
+        visit.save()  # same count in the month: the month's revision tells
+    corrected = figures()
+    assert corrected["profiles"]["age_band"].get("55_plus") == 1
+    assert corrected == truth()
+    with scopes_disabled():
+        visit.date = datetime.date(2024, 11, 20)
+        visit.save()
+    moved = figures()
+    assert "2024-05" not in moved["monthly"] or moved["monthly"]["2024-05"]["visits"] == 1  # beta's visit
+    assert moved["monthly"]["2024-11"]["visits"] == 1
+    assert moved == truth()
+
+
+def test_a_visit_deleted_and_an_interview_closed_show_at_once(cached):
+    alpha, beta = cached
+    figures()
+    with scopes_disabled():
+        interview = Interview.objects.get(pk=beta["interview"].pk)
+        interview.duration_minutes = 90
+        interview.save()
+    assert figures()["interview_times"]["durations"]["p90"] == 90
+    with scopes_disabled():
+        Visit.objects.filter(pk=alpha["visit"].pk).first().delete()
+    after = figures()
+    assert after["beneficiaries"]["total"] == truth()["beneficiaries"]["total"]
+    assert after == truth()
+
+
+def test_an_import_starts_every_month_over(cached, tmp_path):
+    from cdm.stats import months
+
+    figures()
+    with scopes_disabled():
+        # What an import's bulk writes do: no signal, the count unchanged.
+        Visit.objects.filter(pk=cached[0]["visit"].pk).update(gender="other")
+    months.bump_all()
+    assert figures()["profiles"]["gender"].get("other") == 1
