@@ -8,6 +8,7 @@ package updates what changed.
 """
 
 import csv
+import logging
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from . import bulk
 from .package import Package, PackageNotFound
 from .schema import TABLES, TABLES_BY_NAME, Table
 from .validation import CellError, parse
+
+logger = logging.getLogger(__name__)
 
 MAX_REPORTED = 200
 BATCH = 2000
@@ -66,7 +69,7 @@ class ImportResult:
             self.problems.append(problem)
 
 
-ProgressFn = Callable[[str, int], None]
+ProgressFn = Callable[[str, int | None], None]
 
 
 class PackageImport:
@@ -80,6 +83,7 @@ class PackageImport:
         self.user = user
         self.progress = progress or (lambda table, n: None)
         self.result = ImportResult()
+        self.visit_years: set[int] = set()
         # What the package and the database hold, for references between tables.
         self.ids: dict[str, set] = {t.name: set() for t in TABLES}
         self.site_cite: dict[str, str] = {}
@@ -540,6 +544,7 @@ class PackageImport:
         update = columns[1:-1]
         now = timezone.now()
         for batch in self._batches(package, table):
+            self.visit_years.update(_year(v["date"]) for v in batch)
             bulk.upsert(
                 visit_table,
                 columns,
@@ -676,7 +681,28 @@ class PackageImport:
             self.validate(package)
             if self.result.ok and not dry_run:
                 self.write(package)
+        if self.result.written:
+            self.compute_reports()
         return self.result
+
+    def compute_reports(self) -> None:
+        """The network report of every year the import brought visits to, computed now (and cached):
+        the import changed every month, and the coordinator opens that report next. The data is
+        already stored; a failure here is logged, never reported as a failed import."""
+        from cdm.stats.cache import cached_compute
+        from cdm.stats.figures import Period
+
+        for year in sorted(self.visit_years):
+            self.progress(_("chiffres du rapport %(year)s") % {"year": year}, None)
+            try:
+                with network_scope():
+                    cached_compute(Period.year(year), details=True)
+            except Exception:  # noqa: BLE001 - the import itself succeeded
+                logger.exception("the figures of %s could not be computed after the import", year)
+
+
+def _year(value) -> int:
+    return value.year if hasattr(value, "year") else int(str(value)[:4])
 
 
 def _float(value):

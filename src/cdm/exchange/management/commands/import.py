@@ -19,7 +19,8 @@ class Command(BaseCommand):
         def progress(table, n):
             if sys.stderr.isatty() or options["verbosity"] > 1:
                 last[table] = n
-                self.stderr.write(f"\r{table}: {n:>9,} {_('lignes')}", ending="")
+                line = f"{table}…" if n is None else f"{table}: {n:>9,} {_('lignes')}"
+                self.stderr.write(f"\r{line:<60}", ending="")
                 self.stderr.flush()
 
         result = import_package(path, progress=progress, dry_run=dry_run)
