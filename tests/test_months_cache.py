@@ -104,3 +104,57 @@ def test_an_import_starts_every_month_over(cached, tmp_path):
         Visit.objects.filter(pk=cached[0]["visit"].pk).update(gender="other")
     months.bump_all()
     assert figures()["profiles"]["gender"].get("other") == 1
+
+
+@pytest.mark.django_db
+def test_an_import_leaves_its_years_report_computed():
+    from cdm.exchange.importer import import_package
+
+    from .conftest import SAMPLE
+
+    with override_settings(CACHES=CACHES):
+        caches["figures"].clear()
+        steps = []
+        result = import_package(SAMPLE, progress=lambda step, n: steps.append(step))
+        assert result.ok, result.problems
+        assert any("2024" in step for step in steps)  # the command shows this step
+        computed = len(caches["figures"]._cache)
+        assert computed >= 12  # the months of 2024, and the year's figures
+        with network_scope():
+            from cdm.stats.cache import cached_compute
+
+            assert cached_compute(YEAR, details=True) == truth()
+        caches["figures"].clear()
+
+
+@pytest.mark.django_db
+def test_an_import_whose_report_cannot_be_computed_is_still_an_import(monkeypatch):
+    from cdm.exchange.importer import import_package
+    from cdm.stats import cache
+
+    from .conftest import SAMPLE
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("figures unavailable")
+
+    monkeypatch.setattr(cache, "cached_compute", broken)
+    result = import_package(SAMPLE)
+    assert result.ok and result.written
+    with scopes_disabled():
+        assert Visit.objects.exists()
+
+
+def test_months_computed_by_several_threads_are_the_same(transactional_db):
+    """Outside a transaction the missing months are computed by threads, each in the caller's scope."""
+    from .conftest import make_cite_world
+
+    make_cite_world("alpha")
+    make_cite_world("beta", country="BE")
+    with override_settings(CACHES=CACHES, FIGURES_THREADS=1):
+        caches["figures"].clear()
+        alone = figures()
+    with override_settings(CACHES=CACHES, FIGURES_THREADS=3):
+        caches["figures"].clear()
+        together = figures()
+        caches["figures"].clear()
+    assert together == alone and together["beneficiaries"]["total"] > 0

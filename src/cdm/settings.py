@@ -157,14 +157,20 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
-# Computed figures are cached until the data changes (see cdm.stats.cache), at most this long.
+# Computed figures are cached until the data changes (see cdm.stats.cache), at most this long;
+# a month's breakdowns (cdm.stats.months), keyed by that month's own data, are kept longer.
 FIGURES_CACHE_SECONDS = 600
+FIGURES_MONTH_SECONDS = 60 * 60 * 24 * 90
+# Months computed at once by this many threads (each with its own database connection).
+FIGURES_THREADS = env_int("CDM_FIGURES_THREADS", 2)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cdm"},
     # Shared by every process of the server: a figure computed once serves all of them.
     "figures": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": VAR_DIR / "cache",
+        # Months × Cités × kinds: far more than the default 300 entries.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
 }
 

@@ -9,13 +9,16 @@ which changes every month). Desks recording today's visits make only the current
 computed again; a past year stays computed.
 """
 
+import contextvars
 import datetime
 import hashlib
 import json
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection, connections
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django_scopes import get_scope
@@ -105,15 +108,39 @@ def breakdowns(period, member_ids: list[int], compute_part, kind: str) -> dict:
     ]
     cache = caches["figures"]
     found = cache.get_many(keys)
+    missing = [
+        (key, replace(period, start=first, end=last))
+        for ((first, last), _m), key in zip(marks, keys, strict=True)
+        if key not in found
+    ]
+    computed = _compute_all(compute_part, [sub for _key, sub in missing])
+    for (key, _sub), part in zip(missing, computed, strict=True):
+        cache.set(key, part, settings.FIGURES_MONTH_SECONDS)
+        found[key] = part
     merged: dict = {}
-    for ((first, last), _mark), key in zip(marks, keys, strict=True):
-        part = found.get(key)
-        if part is None:
-            part = compute_part(replace(period, start=first, end=last))
-            cache.set(key, part, settings.FIGURES_CACHE_SECONDS)
-        for name, rows in part.items():
+    for key in keys:
+        for name, rows in found[key].items():
             merged.setdefault(name, []).extend(rows)
     return merged
+
+
+def _compute_all(compute_part, periods: list) -> list:
+    """``compute_part`` of each period; several at once when they are many and no transaction is
+    open (threads have their own connections: they could not see a transaction's rows). Each
+    thread runs in a copy of the caller's context, so in the caller's tenancy scope."""
+    threads = min(settings.FIGURES_THREADS, len(periods))
+    if threads < 2 or connection.in_atomic_block:
+        return [compute_part(sub) for sub in periods]
+    contexts = [contextvars.copy_context() for _ in periods]
+
+    def run(context, sub):
+        try:
+            return context.run(compute_part, sub)
+        finally:
+            connections.close_all()  # this worker thread's own connections
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, contexts, periods))
 
 
 # Signals: what the month's visit count cannot see.
@@ -141,6 +168,13 @@ def _on_interview_written(sender, instance, raw=False, **kwargs):
 
     day = Visit._base_manager.filter(pk=instance.visit_id).values_list("date", flat=True).first()
     bump(day)
+
+
+def on_migrated(using="default", **kwargs) -> None:
+    from .models import MonthRevision
+
+    if not MonthRevision.objects.using(using).filter(month=EVERY_MONTH).exists():
+        bump_all()
 
 
 def connect_signals() -> None:
