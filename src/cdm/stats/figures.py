@@ -95,16 +95,34 @@ def visit_counts(period: Period, member_ids) -> list[dict]:
         extra.append(period.theme)
     sql = f"SELECT COUNT(*) FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608 - fixed names, bound values
     channels = [period.channel] if period.channel else Channel.values
-    rows = []
+    combos = [(cite, outcome, channel) for cite in member_ids for outcome in OUTCOMES for channel in channels]
+    counts = _counts_pipelined(sql, [[*combo, period.start, period.end, *extra] for combo in combos])
+    return [
+        {"cite": cite, "outcome": outcome, "channel": channel, "n": n}
+        for (cite, outcome, channel), n in zip(combos, counts, strict=True)
+        if n
+    ]
+
+
+def _counts_pipelined(sql: str, params: list[list]) -> list[int]:
+    """The one number each run of ``sql`` gives. On PostgreSQL the runs travel together (psycopg's
+    pipeline mode): hundreds of index lookups in one round trip instead of one each."""
+    connection.ensure_connection()
+    if connection.vendor == "postgresql" and not connection.queries_logged:
+        raw = connection.connection
+        cursors = []
+        with raw.pipeline():
+            for values in params:
+                cursor = raw.cursor()
+                cursor.execute(sql, values)
+                cursors.append(cursor)
+        return [cursor.fetchone()[0] for cursor in cursors]
     with connection.cursor() as cursor:
-        for cite in member_ids:
-            for outcome in OUTCOMES:
-                for channel in channels:
-                    cursor.execute(sql, [cite, outcome, channel, period.start, period.end, *extra])
-                    n = cursor.fetchone()[0]
-                    if n:
-                        rows.append({"cite": cite, "outcome": outcome, "channel": channel, "n": n})
-    return rows
+        counts = []
+        for values in params:
+            cursor.execute(sql, values)
+            counts.append(cursor.fetchone()[0])
+        return counts
 
 
 def activities(period: Period, member_ids):
