@@ -87,10 +87,13 @@ def inner(kind: str, url: str, ten_url: str | None) -> None:
     )
 
     with translation.override("fr"):
-        caches["figures"].clear()
-        start = time.perf_counter()
-        html = report.render_html(period)
-        cold = time.perf_counter() - start
+        report.render_html(period)  # the process's first page: templates compiled, map outlines read
+
+        def cold_render():
+            caches["figures"].clear()
+            return report.render_html(period)
+
+        cold, html = common.timed(cold_render, repeat=3)
         warm, _ = common.timed(lambda: report.render_html(period), repeat=3)
         client = Client(HTTP_HOST="127.0.0.1")
         web, page = common.timed(lambda: client.get("/fr/report/2024/"), repeat=3)
@@ -204,7 +207,7 @@ def ten_years(kind: str, one_year_url: str) -> str:
                     f"INSERT INTO activity_visit (uid, date, {cols}) SELECT uid || '-{shift}', "
                     f"date - interval '{shift} years', {cols} FROM activity_visit WHERE date >= '2024-01-01'"
                 )
-            conn.execute("ANALYZE")
+            conn.execute("VACUUM ANALYZE")  # as a bulk load by `cdm import` leaves it
     else:
         common.cdm(["migrate", "-v0"], f"{common.PG_BASE}/{name}")
     return f"{common.PG_BASE}/{name}"

@@ -8,7 +8,6 @@ package updates what changed.
 """
 
 import csv
-import logging
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -33,8 +32,6 @@ from . import bulk
 from .package import Package, PackageNotFound
 from .schema import TABLES, TABLES_BY_NAME, Table
 from .validation import CellError, parse
-
-logger = logging.getLogger(__name__)
 
 MAX_REPORTED = 200
 BATCH = 2000
@@ -686,19 +683,14 @@ class PackageImport:
         return self.result
 
     def compute_reports(self) -> None:
-        """The network report of every year the import brought visits to, computed now (and cached):
-        the import changed every month, and the coordinator opens that report next. The data is
-        already stored; a failure here is logged, never reported as a failed import."""
-        from cdm.stats.cache import cached_compute
-        from cdm.stats.figures import Period
+        """The network report of every year the import brought visits to, computed now: the import
+        changed every month, and the coordinator opens that report next."""
+        from cdm.stats import cache
 
-        for year in sorted(self.visit_years):
-            self.progress(_("chiffres du rapport %(year)s") % {"year": year}, None)
-            try:
-                with network_scope():
-                    cached_compute(Period.year(year), details=True)
-            except Exception:  # noqa: BLE001 - the import itself succeeded
-                logger.exception("the figures of %s could not be computed after the import", year)
+        cache.compute_reports(
+            self.visit_years,
+            progress=lambda year: self.progress(_("chiffres du rapport %(year)s") % {"year": year}, None),
+        )
 
 
 def _year(value) -> int:

@@ -37,7 +37,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
-from cdm.stats import months
+from cdm.stats import cache, months
 
 MEMBERS_CSV = Path(__file__).parent / "data" / "members-2024.csv"
 YEAR = 2024
@@ -222,6 +222,7 @@ def load_demo(
         directory.bump()
         months.bump_all()
     planner.refresh()
+    cache.compute_reports([YEAR])  # the demo's report opens at once
     return accounts
 
 

@@ -11,6 +11,7 @@ entries also expire after ``FIGURES_CACHE_SECONDS``.
 
 import hashlib
 import json
+import logging
 
 from django.conf import settings
 from django.core.cache import caches
@@ -22,6 +23,8 @@ from cdm.network.models import Cite, Contribution, Partnership, Site
 
 from . import months
 from .figures import Period, compute
+
+logger = logging.getLogger(__name__)
 
 
 def _mark(queryset, field="pk") -> str:
@@ -61,3 +64,19 @@ def cached_compute(period: Period, *, details: bool = False) -> dict:
         figures = compute(period, details=details)
         cache.set(key, figures, settings.FIGURES_CACHE_SECONDS)
     return figures
+
+
+def compute_reports(years, progress=None) -> None:
+    """The network report of each year, computed now and cached — after a bulk load (an import, the
+    demo), which changed every month, so that the next person to open the report does not wait.
+    The data is already stored: a failure here is logged, never raised."""
+    from cdm.accounts.scoping import network_scope
+
+    for year in sorted(years):
+        if progress:
+            progress(year)
+        try:
+            with network_scope():
+                cached_compute(Period.year(year), details=True)
+        except Exception:  # noqa: BLE001 - the load itself succeeded
+            logger.exception("the figures of %s could not be computed", year)
