@@ -120,3 +120,10 @@ def test_the_version_changes_with_every_directory_write(two_cites):
         alpha["site"].save()
     seen.add(version())
     assert len(seen) == 3
+
+
+def test_unknown_codes_are_not_remembered(client, agent):
+    _alpha, _beta, raw = agent
+    for n in range(20):
+        assert record(client, raw, pole=f"nope-{n}").status_code == 400
+    assert not [key for key in directory._memory["entries"] if "nope" in str(key)]

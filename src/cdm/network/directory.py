@@ -19,6 +19,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 _validated: ContextVar[int | None] = ContextVar("directory_version", default=None)
 _lock = threading.Lock()
 _memory: dict = {"version": None, "entries": {}}
+MAX_ENTRIES = 10_000
 
 
 def version_sql() -> str:
@@ -64,9 +65,13 @@ def cached(key: tuple, load):
     entries = _memory["entries"]
     if _memory["version"] != version:  # another thread moved on: do not mix versions
         return load()
-    if key not in entries:
-        entries[key] = load()
-    value = entries[key]
+    if key in entries:
+        value = entries[key]
+    else:
+        value = load()
+        # Misses are not kept (a client could ask for any code), and the memory stays bounded.
+        if value is not None and len(entries) < MAX_ENTRIES:
+            entries[key] = value
     # A request may set attributes on what it gets: it gets its own copy of a model instance.
     return copy.copy(value) if hasattr(value, "_state") else value
 
