@@ -109,8 +109,10 @@ def main() -> int:
                 "response_schema_conformance,negative_data_rejection",
                 "--max-examples",
                 str(args.max_examples),
+                # One worker: CPython 3.11.7's AST validator is not thread-safe ("AST constructor
+                # recursion depth mismatch"), and hypothesis parses lambdas while it generates.
                 "--workers",
-                "2",
+                "1",
                 "--no-color",
                 "--suppress-health-check",
                 "all",
