@@ -129,7 +129,9 @@ def _compute_all(compute_part, periods: list) -> list:
     open (threads have their own connections: they could not see a transaction's rows). Each
     thread runs in a copy of the caller's context, so in the caller's tenancy scope."""
     threads = min(settings.FIGURES_THREADS, len(periods))
-    if threads < 2 or connection.in_atomic_block:
+    # An in-memory SQLite database (the tests') is shared across threads only through one connection.
+    in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if threads < 2 or connection.in_atomic_block or in_memory:
         return [compute_part(sub) for sub in periods]
     contexts = [contextvars.copy_context() for _ in periods]
 
