@@ -8,7 +8,8 @@ and public aggregates open their scope explicitly with one of these helpers.
 
 from contextlib import contextmanager
 
-from django_scopes import scope, scopes_disabled
+from django_scopes import get_scope, scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
 
 
 @contextmanager
@@ -27,6 +28,18 @@ def user_scope(user):
 def cite_scope(*cite_ids: int):
     with scope(cite=list(cite_ids)):
         yield
+
+
+def scope_cite_ids() -> list[int] | None:
+    """The Cités the current scope allows, sorted; None inside ``network_scope``. Raises outside any scope."""
+    current = get_scope()
+    if not current.get("_enabled", True):
+        return None
+    if "cite" not in current:
+        raise ScopeError("No Cité scope is open.")
+    cites = current["cite"]
+    cites = cites if isinstance(cites, list | tuple | set) else [cites]
+    return sorted(getattr(c, "pk", c) for c in cites)
 
 
 network_scope = scopes_disabled

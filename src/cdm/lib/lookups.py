@@ -8,8 +8,9 @@ outside the current scope has no rows.
 """
 
 from django.db import connection
-from django_scopes import get_scope
 from django_scopes.exceptions import ScopeError
+
+from cdm.accounts.scoping import scope_cite_ids
 
 _prepared: dict[tuple, tuple[str, list[str], list]] = {}
 
@@ -22,16 +23,21 @@ def _check_scope(model, where: dict) -> bool:
     """True if the lookup may run; False if its Cité is outside the scope; raises if no scope."""
     if not _is_scoped(model):
         return True
-    current = get_scope()
-    if not current.get("_enabled", True):
+    allowed = scope_cite_ids()
+    if allowed is None:
         return True
-    if "cite" not in current:
-        raise ScopeError(f"A {model.__name__} lookup needs a Cité scope.")
     if "cite_id" not in where:
         raise ScopeError(f"A {model.__name__} lookup must name its cite_id.")
-    allowed = current["cite"]
-    allowed = allowed if isinstance(allowed, list | tuple | set) else [allowed]
-    return where["cite_id"] in {getattr(c, "pk", c) for c in allowed}
+    return where["cite_id"] in allowed
+
+
+def _converters(field) -> list[tuple]:
+    """The conversions the ORM applies to what the driver returns (time zones, JSON, booleans)."""
+    col = field.get_col(field.model._meta.db_table)
+    return [
+        (convert, col)
+        for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+    ]
 
 
 def _prepare(model, columns: tuple[str, ...] | None, where: dict) -> tuple[str, list[str], list]:
@@ -43,12 +49,7 @@ def _prepare(model, columns: tuple[str, ...] | None, where: dict) -> tuple[str, 
         fields = list(meta.concrete_fields) if columns is None else [meta.get_field(c) for c in columns]
         attnames = [f.attname for f in fields]
         selected = [f.column for f in fields]
-        # The conversions the ORM applies to what the driver returns (time zones, JSON, booleans).
-        converters = []
-        for i, f in enumerate(fields):
-            col = f.get_col(meta.db_table)
-            for convert in connection.ops.get_db_converters(col) + f.get_db_converters(connection):
-                converters.append((i, convert, col))
+        converters = [(i, convert, col) for i, f in enumerate(fields) for convert, col in _converters(f)]
         clauses = [
             f"{qn(meta.get_field(k).column)} {'IS NULL' if is_null else '= %s'}" for k, is_null in keys
         ]
@@ -107,8 +108,6 @@ def column(model, name: str, **where) -> list:
 
 def to_python(model, name: str, value):
     """A value of ``model.name`` as the driver returned it, converted as the ORM would."""
-    field = model._meta.get_field(name)
-    col = field.get_col(model._meta.db_table)
-    for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+    for convert, col in _converters(model._meta.get_field(name)):
         value = convert(value, col, connection)
     return value

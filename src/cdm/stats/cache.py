@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
 
+from cdm.accounts.scoping import network_scope, scope_cite_ids
 from cdm.activity.models import Activity, Equipment
 from cdm.audit.models import AuditEntry
 from cdm.network.models import Cite, Contribution, Partnership, Site
@@ -43,6 +44,11 @@ def fingerprint(period: Period) -> str:
 
 
 def cached_compute(period: Period, *, details: bool = False) -> dict:
+    with months.one_reading():
+        return _cached_compute(period, details)
+
+
+def _cached_compute(period: Period, details: bool) -> dict:
     key_source = json.dumps(
         [
             period.start.isoformat(),
@@ -53,6 +59,7 @@ def cached_compute(period: Period, *, details: bool = False) -> dict:
             period.theme,
             period.channel,
             details,
+            scope_cite_ids(),  # the same period seen from another scope has other figures
             fingerprint(period),
         ],
         default=str,
@@ -70,8 +77,6 @@ def compute_reports(years, progress=None) -> None:
     """The network report of each year, computed now and cached — after a bulk load (an import, the
     demo), which changed every month, so that the next person to open the report does not wait.
     The data is already stored: a failure here is logged, never raised."""
-    from cdm.accounts.scoping import network_scope
-
     for year in sorted(years):
         if progress:
             progress(year)

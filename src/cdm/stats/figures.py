@@ -285,6 +285,7 @@ def _visit_rows(period: Period, member_ids) -> list[dict]:
 
 
 def _merged(histogram: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(value, how many) pairs summed by value, sorted."""
     counts: dict[int, int] = {}
     for value, n in histogram:
         counts[value] = counts.get(value, 0) + n
@@ -363,14 +364,11 @@ def _details(period: Period, member_ids, country_of, visit_rows, activity_rows, 
 
 def _histograms(queryset, **fields: str) -> dict[str, list[tuple[int, int]]]:
     """For each name → field, (value, how many) pairs, sorted, from one GROUP BY over all the fields."""
-    names = list(fields)
-    joint = queryset.values_list(*fields.values()).annotate(n=Count("pk")).order_by()
-    result: dict[str, dict[int, int]] = {name: {} for name in names}
-    for *values, n in joint:
-        for name, value in zip(names, values, strict=True):
-            if value is not None:
-                result[name][value] = result[name].get(value, 0) + n
-    return {name: sorted(counts.items()) for name, counts in result.items()}
+    joint = list(queryset.values_list(*fields.values()).annotate(n=Count("pk")).order_by())
+    return {
+        name: _merged([(row[i], row[-1]) for row in joint if row[i] is not None])
+        for i, name in enumerate(fields)
+    }
 
 
 def _distribution(histogram: list[tuple[int, int]]) -> dict:

@@ -15,17 +15,19 @@ import hashlib
 import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, connections
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
-from django_scopes import get_scope
 
+from cdm.accounts.scoping import scope_cite_ids
 from cdm.lib import planner
 
 EVERY_MONTH = datetime.date(1900, 1, 1)
+_marks_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("month_marks_read", default=None)
 _old_dates: dict = {}
 
 
@@ -61,6 +63,9 @@ def bump_all() -> None:
 def month_marks(start: datetime.date, end: datetime.date) -> list[tuple[tuple, list]]:
     """Per calendar month of [start, end] (clipped): its range, and what its data looks like now —
     the count of the whole month's visits (one index range count each) and its revisions."""
+    memo = _marks_read.get()
+    if memo is not None and (start, end) in memo:
+        return memo[start, end]
     from cdm.activity.models import Visit
 
     from .models import MonthRevision
@@ -79,15 +84,19 @@ def month_marks(start: datetime.date, end: datetime.date) -> list[tuple[tuple, l
         # A month cut by the period is counted whole: any visit added inside the cut adds to it.
         count = Visit._base_manager.filter(date__gte=whole[0], date__lt=whole[1]).count()
         marks.append(((first, last), [count, revisions.get(month_of(first)), revisions.get(EVERY_MONTH)]))
+    if memo is not None:
+        memo[start, end] = marks
     return marks
 
 
-def _scope_key() -> object:
-    current = get_scope()
-    if not current.get("_enabled", True):
-        return "all"
-    cites = current.get("cite")
-    return sorted(getattr(c, "pk", c) for c in cites) if isinstance(cites, list | tuple | set) else str(cites)
+@contextmanager
+def one_reading():
+    """Within: each range's marks are read once — a fingerprint and the computation it keys see the same."""
+    token = _marks_read.set({})
+    try:
+        yield
+    finally:
+        _marks_read.reset(token)
 
 
 def breakdowns(period, member_ids: list[int], compute_part, kind: str) -> dict:
@@ -101,7 +110,7 @@ def breakdowns(period, member_ids: list[int], compute_part, kind: str) -> dict:
     marks = month_marks(period.start, period.end)
     if not marks:
         return compute_part(period)
-    filters = [kind, sorted(member_ids), period.sites, period.theme, period.channel, _scope_key()]
+    filters = [kind, sorted(member_ids), period.sites, period.theme, period.channel, scope_cite_ids()]
     keys = [
         "cdm-month:" + hashlib.sha256(json.dumps([*filters, *part, *mark], default=str).encode()).hexdigest()
         for part, mark in marks
