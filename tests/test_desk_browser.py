@@ -133,6 +133,11 @@ def test_the_desk_keeps_recording_offline_and_sends_when_back(browser, world):
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
+    # Offline mode reaches the network path of a service-worker-controlled page a moment later than
+    # the page itself: wait until a request from the page really fails.
+    page.wait_for_function(
+        "fetch('/api/openapi.json', {cache: 'no-store'}).then(() => false, () => true)", polling=100
+    )
     for _ in range(2):
         for key in ["1", "Enter", "2"]:
             page.keyboard.press(key)
