@@ -106,7 +106,7 @@ def paced(port: int, path: str, headers: dict, body: dict, seconds: float, mean_
     }
 
 
-def run(kind: str, seconds: float, workers: int, threads: int = 1) -> None:
+def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
     if kind == "sqlite":
         path = common.WORK / "desk.sqlite3"
         for suffix in ("", "-wal", "-shm"):
@@ -131,7 +131,7 @@ def run(kind: str, seconds: float, workers: int, threads: int = 1) -> None:
             str(workers),
             "--log-level",
             "warning",
-            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads >= 1 else []),
             "--keep-alive",
             "5",
         ],
@@ -194,10 +194,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers with keep-alive")
+    parser.add_argument("--threads", type=int, default=0, help="≥ 1: gthread workers with keep-alive")
     args = parser.parse_args()
     common.WORK.mkdir(parents=True, exist_ok=True)
-    kinds = ["sqlite"] + (["postgresql"] if common.pg_available() else [])
+    kinds = os.environ.get("KINDS", "sqlite,postgresql").split(",")
     for kind in kinds:
         print(
             f"== bench-desk on {kind}: {CLIENTS} concurrent clients, gunicorn -w {args.workers} ==",

@@ -41,8 +41,12 @@ def site_belongs_to_cite(obj) -> None:
 
 
 class Visit(models.Model):
-    uid = models.CharField(_("identifiant"), max_length=64, unique=True, default=uuid.uuid4, editable=False)
-    cite = models.ForeignKey(Cite, on_delete=models.PROTECT, related_name="visits", verbose_name=_("Cité"))
+    # Unique by a constraint (below), not ``unique=True``: PostgreSQL would add a LIKE index to it.
+    uid = models.CharField(_("identifiant"), max_length=64, default=uuid.uuid4, editable=False)
+    # No index of its own: ``visit_figures`` begins with the Cité.
+    cite = models.ForeignKey(
+        Cite, on_delete=models.PROTECT, related_name="visits", verbose_name=_("Cité"), db_index=False
+    )
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, null=True, blank=True, related_name="visits", verbose_name=_("site")
     )
@@ -83,6 +87,7 @@ class Visit(models.Model):
             models.Index(fields=["cite", "outcome", "channel", "date"], name="visit_figures"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["uid"], name="visit_uid_unique"),
             choices_check("channel", Channel, "visit_channel_valid"),
             choices_check("theme", Theme, "visit_theme_valid"),
             choices_check("outcome", Outcome, "visit_outcome_valid"),

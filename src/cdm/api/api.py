@@ -9,7 +9,7 @@ import datetime
 import json
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Status
@@ -59,6 +59,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+JSON = "application/json; charset=utf-8"
 REFUSED = {400: s.Errors, 401: s.Errors, 403: s.Errors, 404: s.Errors, 409: s.Errors, 422: s.Errors}
 
 
@@ -123,6 +124,15 @@ def on_http_error(request, exc: HttpError):
 def on_period_error(request, exc: PeriodError):
     field = str(exc).split(" :", 1)[0]
     return api.create_response(request, _errors(field, str(exc)), status=400)
+
+
+def _answer(shape: s.Schema, status: int = 200) -> HttpResponse:
+    """The response of a hot path, serialised by pydantic's core in one call.
+
+    Ninja would check the model against the operation's declared shape again and encode it with
+    Python's JSON encoder; both are already guaranteed here, the shape being the declared one.
+    """
+    return HttpResponse(shape.model_dump_json(), status=status, content_type=JSON)
 
 
 def _user(request: HttpRequest) -> User:
@@ -191,11 +201,13 @@ public = Router(tags=["public"], auth=None)
 def visit_create(request, payload: s.VisitIn):
     user = _user(request)
     cite = services.cite_for(user, payload.cite)
-    data = payload.dict(exclude={"cite"})
+    data = payload.model_dump(exclude={"cite"})
     if data["time"]:
         data["time"] = datetime.time.fromisoformat(data["time"])
     recorded = services.visit_record(user=user, cite=cite, **data)
-    return Status(201 if recorded.created else 200, _visit_out(recorded.visit, recorded.ticket))
+    return _answer(
+        s.VisitOut(**_visit_out(recorded.visit, recorded.ticket)), 201 if recorded.created else 200
+    )
 
 
 class VisitFilter(s.Schema):
@@ -225,7 +237,7 @@ def visit_detail(request, uid: s.Uid):
     "/{uid}", response={200: s.VisitOut, **REFUSED}, summary="Correct a visit (same day, its agent)"
 )
 def visit_patch(request, uid: s.Uid, payload: s.VisitPatch):
-    visit = services.visit_update(user=_user(request), visit=_visit(uid), **payload.dict())
+    visit = services.visit_update(user=_user(request), visit=_visit(uid), **payload.model_dump())
     return _visit_out(visit)
 
 

@@ -4,8 +4,7 @@ value is a 422 that names the field — never a database error."""
 import datetime
 from typing import Annotated, Literal
 
-from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, Status, Theme
 
@@ -26,6 +25,15 @@ OutcomeCode = Literal[tuple(Outcome.values)]
 AgeCode = Literal[tuple(AgeBand.values)]
 GenderCode = Literal[tuple(Gender.values)]
 StatusCode = Literal[tuple(Status.values)]
+
+
+class Schema(BaseModel):
+    """The API's shapes are plain pydantic models, validated by pydantic's core alone.
+
+    Answers are built as dicts or as these models, never read off ORM objects, so ninja's own
+    ``Schema`` (which reads every field through a Python attribute wrapper) is not needed — it was
+    the largest cost of answering a visit.
+    """
 
 
 class Problem(Schema):

@@ -1,13 +1,18 @@
-"""Equality lookups for the hot paths (a token, a Cité, a pôle), without the ORM's query compiler.
+"""Equality lookups and single-row inserts for the hot paths (a token, a Cité, a pôle, a visit),
+without the ORM's query compiler.
 
 Compiling a queryset costs about ten times the query itself on SQLite; the desk records a visit
-with a handful of such lookups, so they are prepared once per shape and run as plain SQL. They
-honour the tenancy rule like the ORM does: a Cité-owned model (a ``ScopedManager``) is looked up
-only with its ``cite_id`` and only inside a scope — outside any scope the call raises, and a Cité
-outside the current scope has no rows.
+with a handful of such lookups and one insert, so they are prepared once per shape and run as plain
+SQL. They honour the tenancy rule like the ORM does, and more strictly: a Cité-owned model (a
+``ScopedManager``) is looked up only with its ``cite_id`` and only inside a scope — outside any
+scope the call raises, and a Cité outside the current scope has no rows — and a Cité-owned row is
+inserted only inside a scope that holds its Cité.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import NOT_PROVIDED
+from django.db.models.fields import AutoFieldMixin
+from django.db.models.signals import post_save, pre_save
 from django_scopes.exceptions import ScopeError
 
 from cdm.accounts.scoping import scope_cite_ids
@@ -111,3 +116,60 @@ def to_python(model, name: str, value):
     for convert, col in _converters(model._meta.get_field(name)):
         value = convert(value, col, connection)
     return value
+
+
+_inserts: dict[tuple, tuple[str, list] | None] = {}
+
+
+def _prepare_insert(model) -> tuple[str, list] | None:
+    """The INSERT of one row of ``model`` and its fields, or None where the ORM must do it."""
+    key = (model, connection.vendor)
+    if key not in _inserts:
+        meta = model._meta
+        fields = [f for f in meta.local_concrete_fields if not f.generated]
+        plain = (
+            not meta.parents
+            and connection.features.can_return_columns_from_insert
+            and isinstance(meta.pk, AutoFieldMixin)
+            and all(f.db_default is NOT_PROVIDED for f in fields)
+        )
+        if not plain:
+            _inserts[key] = None
+        else:
+            qn = connection.ops.quote_name
+            fields = [f for f in fields if f is not meta.pk]
+            _inserts[key] = (
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608 - names from the models
+                f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}",
+                fields,
+            )
+    return _inserts[key]
+
+
+def insert(obj) -> None:
+    """``obj.save(force_insert=True)`` for a new row, its statement prepared once per model.
+
+    The same values as the ORM's (each field's ``pre_save`` then ``get_db_prep_save``) and the same
+    signals (``pre_save``, then ``post_save`` with ``created=True``); a database error (a unique
+    ``uid`` sent twice) raises as from ``save``. A Cité-owned row is refused outside a scope holding
+    its Cité. Models the plain statement cannot serve (inheritance, database defaults) are saved
+    by the ORM.
+    """
+    model = type(obj)
+    if _is_scoped(model) and not _check_scope(model, {"cite_id": obj.cite_id}):
+        raise ScopeError(f"This {model.__name__} belongs to a Cité outside the current scope.")
+    prepared = _prepare_insert(model)
+    if prepared is None:
+        obj.save(force_insert=True)
+        return
+    sql, fields = prepared
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its per-attribute proxy
+    alias = db.alias
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = alias
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
