@@ -47,15 +47,29 @@ class Visit(models.Model):
     cite = models.ForeignKey(
         Cite, on_delete=models.PROTECT, related_name="visits", verbose_name=_("Cité"), db_index=False
     )
+    # The visit table is the desk's hot write path: every index is one more page written per visit.
+    # Site, pôle and author are never searched by; only deleting one of them scans the visits.
     site = models.ForeignKey(
-        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="visits", verbose_name=_("site")
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("site"),
+        db_index=False,
     )
     date = models.DateField(_("date"))
     time = models.TimeField(_("heure"), null=True, blank=True)
     channel = models.CharField(_("canal"), max_length=20, choices=Channel.choices, default=Channel.IN_PERSON)
     theme = models.CharField(_("thème"), max_length=20, choices=Theme.choices)
     pole = models.ForeignKey(
-        Pole, on_delete=models.SET_NULL, null=True, blank=True, related_name="visits", verbose_name=_("pôle")
+        Pole,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("pôle"),
+        db_index=False,
     )
     outcome = models.CharField(_("suite donnée"), max_length=20, choices=Outcome.choices)
     age_band = models.CharField(_("âge"), max_length=20, choices=AgeBand.choices, default=AgeBand.NOT_STATED)
@@ -72,6 +86,7 @@ class Visit(models.Model):
         editable=False,
         related_name="+",
         verbose_name=_("saisi par"),
+        db_index=False,
     )
     recorded_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
 
