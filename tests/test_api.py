@@ -247,3 +247,25 @@ def test_the_openapi_schema_and_docs_are_served(client, db):
     assert schema["openapi"].startswith("3.")
     assert {"/api/visits", "/api/queue/next", "/api/queue/{ticket_id}/close"} <= set(schema["paths"])
     assert client.get("/api/docs").status_code == 200
+
+
+def test_the_desk_service_refuses_what_the_model_does_not_allow(alpha_beta):
+    from django_scopes import scope
+
+    from cdm.desk import services
+
+    alpha, _beta, _auth, _ = alpha_beta
+    agent = alpha["users"]["agent"]
+    with scope(cite=[alpha["cite"].pk]):
+        for field, value in (("channel", "pigeon"), ("gender", "x"), ("status", "")):
+            with pytest.raises(services.DeskError) as refused:
+                services.visit_record(
+                    user=agent, cite=alpha["cite"], theme="job", outcome="information", **{field: value}
+                )
+            assert refused.value.field == field and "valeur non permise" in refused.value.message
+        with pytest.raises(services.DeskError) as refused:
+            services.visit_record(
+                user=agent, cite=alpha["cite"], theme="training", pole="emploi", outcome="information"
+            )
+        assert refused.value.field == "theme"
+        assert Visit.objects.filter(recorded_by=agent).count() == 0

@@ -1,5 +1,6 @@
 """A device's requests are served from per-process lookups: every change of the directory is still seen at once."""
 
+import datetime
 import json
 
 import pytest
@@ -14,12 +15,13 @@ from cdm.network import directory
 from cdm.network.models import Pole
 
 
-def record(client, raw, **body):
+def record(client, raw, HTTP_ACCEPT_LANGUAGE="fr", **body):
     return client.post(
         "/api/visits",
         json.dumps({"outcome": "information", **body}),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {raw}",
+        HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE,
     )
 
 
@@ -127,3 +129,78 @@ def test_unknown_codes_are_not_remembered(client, agent):
     for n in range(20):
         assert record(client, raw, pole=f"nope-{n}").status_code == 400
     assert not [key for key in directory._memory["entries"] if "nope" in str(key)]
+
+
+def test_a_prepared_insert_stores_what_save_would_and_sends_the_same_signals(two_cites):
+    from django.db.models.signals import post_save, pre_save
+
+    alpha, beta = two_cites
+    seen = []
+
+    def on_pre(sender, instance, **kwargs):
+        seen.append(("pre", instance._state.adding, kwargs["raw"]))
+
+    def on_post(sender, instance, created, **kwargs):
+        seen.append(("post", created, instance.pk is not None))
+
+    pre_save.connect(on_pre, sender=Visit)
+    post_save.connect(on_post, sender=Visit)
+    try:
+        with scope(cite=[alpha["cite"].pk]):
+            fields = {
+                "cite": alpha["cite"],
+                "site": alpha["site"],
+                "pole": alpha["pole"],
+                "date": datetime.date(2026, 3, 4),
+                "time": datetime.time(9, 30),
+                "theme": "job",
+                "outcome": "self_service",
+                "age_band": "18_25",
+                "first_visit": True,
+                "recorded_by": alpha["users"]["agent"],
+            }
+            fast, slow = Visit(uid="fast-1", **fields), Visit(uid="slow-1", **fields)
+            lookups.insert(fast)
+            slow.save(force_insert=True)
+            assert fast.pk and not fast._state.adding
+            stored = {v.uid: v for v in Visit.objects.filter(uid__in=["fast-1", "slow-1"])}
+    finally:
+        pre_save.disconnect(on_pre, sender=Visit)
+        post_save.disconnect(on_post, sender=Visit)
+    assert seen == [("pre", True, False), ("post", True, True)] * 2
+    columns = [f.attname for f in Visit._meta.concrete_fields if f.name not in {"id", "uid", "recorded_at"}]
+    assert [getattr(stored["fast-1"], c) for c in columns] == [getattr(stored["slow-1"], c) for c in columns]
+    assert stored["fast-1"].recorded_at is not None  # auto_now_add, as save() sets it
+    assert stored["fast-1"].pk == fast.pk
+
+
+def test_a_prepared_insert_keeps_the_tenancy_rule_and_the_uniqueness(two_cites):
+    from django.db import IntegrityError, transaction
+
+    alpha, beta = two_cites
+    visit = Visit(cite=alpha["cite"], date=datetime.date(2026, 3, 4), theme="job", outcome="information")
+    with pytest.raises(ScopeError):
+        lookups.insert(visit)  # no scope at all
+    with scope(cite=[beta["cite"].pk]), pytest.raises(ScopeError):
+        lookups.insert(visit)  # a scope without its Cité
+    with scope(cite=[alpha["cite"].pk]):
+        lookups.insert(visit)
+        again = Visit(uid=visit.uid, cite=alpha["cite"], date=visit.date, theme="job", outcome="information")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            lookups.insert(again)
+        assert Visit.objects.filter(uid=visit.uid).count() == 1
+
+
+def test_a_device_call_passes_sessions_but_keeps_its_language(client, agent):
+    _alpha, _beta, raw = agent
+    response = record(client, raw, theme="job", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 201
+    assert response.headers["Content-Language"] == "en"
+    assert "Accept-Language" in response.headers["Vary"] and "Cookie" not in response.headers["Vary"]
+    assert "sessionid" not in response.cookies
+    refused = record(client, raw, theme="job", outcome="nope", HTTP_ACCEPT_LANGUAGE="it")
+    assert refused.status_code == 422 and refused.headers["Content-Language"] == "it"
+    assert refused.json()["errors"][0]["field"] == "outcome"
+    # A staff member's session on the same client plays no part in a token's call.
+    client.force_login(_beta["users"]["manager"])
+    assert record(client, raw, theme="job").json()["cite"] == "alpha"

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Session, login and messages: Django's own, except for a device's token call to the API.
     "cdm.accounts.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "cdm.accounts.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "cdm.accounts.middleware.AuthenticationMiddleware",

@@ -4,6 +4,9 @@ from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
+from django.middleware import locale as locale_middleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from cdm.audit.context import acting_user
 from cdm.network import directory
@@ -13,7 +16,13 @@ from .scoping import user_scope
 
 def device_request(request) -> bool:
     """A device's API call: it authenticates with its token, never with a session."""
-    return request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer ")
+    try:
+        return request._cdm_device
+    except AttributeError:
+        request._cdm_device = request.path.startswith("/api/") and request.META.get(
+            "HTTP_AUTHORIZATION", ""
+        ).startswith("Bearer ")
+        return request._cdm_device
 
 
 class _PagesOnly:
@@ -39,6 +48,28 @@ class AuthenticationMiddleware(_PagesOnly, auth_middleware.AuthenticationMiddlew
 
 class MessageMiddleware(_PagesOnly, messages_middleware.MessageMiddleware):
     pass
+
+
+class LocaleMiddleware(locale_middleware.LocaleMiddleware):
+    """Django's, except that a device's call takes its language from its request alone.
+
+    The API's paths carry no language prefix, so the three checks of the path Django makes for
+    every request are skipped for devices; their answers still say their language and vary by it.
+    """
+
+    def process_request(self, request):
+        if not device_request(request):
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if not device_request(request):
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 class CiteScopeMiddleware:

@@ -135,8 +135,9 @@ def visit_record(
     # cost); the pôle and the site were fetched above, inside the user's scope and Cité.
     for field, allowed in _VOCABULARIES.items():
         if getattr(visit, field) not in allowed:
-            value = str(getattr(visit, field))[:64]
-            raise DeskError(field, _("« %(v)s » n'est pas une valeur permise") % {"v": value})
+            raise DeskError(
+                field, _("valeur non permise ; valeurs permises : %(v)s") % {"v": ", ".join(sorted(allowed))}
+            )
     try:
         visit.clean()
     except ValidationError as exc:
