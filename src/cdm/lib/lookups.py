@@ -111,9 +111,15 @@ def column(model, name: str, **where) -> list:
         return [_convert(row, converters)[0] for row in cursor.fetchall()]
 
 
+_field_converters: dict[tuple, list[tuple]] = {}
+
+
 def to_python(model, name: str, value):
     """A value of ``model.name`` as the driver returned it, converted as the ORM would."""
-    for convert, col in _converters(model._meta.get_field(name)):
+    key = (model, name, connection.vendor)
+    if key not in _field_converters:
+        _field_converters[key] = _converters(model._meta.get_field(name))
+    for convert, col in _field_converters[key]:
         value = convert(value, col, connection)
     return value
 
@@ -137,13 +143,20 @@ def _prepare_insert(model) -> tuple[str, list] | None:
             _inserts[key] = None
         else:
             qn = connection.ops.quote_name
-            fields = [f for f in fields if f is not meta.pk]
+            fields = [(f, _computes_on_save(f)) for f in fields if f is not meta.pk]
             _inserts[key] = (
-                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608 - names from the models
+                f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f, _computes in fields)})"  # noqa: S608 - names from the models
                 f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}",
                 fields,
             )
     return _inserts[key]
+
+
+def _computes_on_save(field) -> bool:
+    """Whether ``field.pre_save`` does more than read the attribute (``auto_now``, a custom field)."""
+    from django.db.models import Field
+
+    return type(field).pre_save is not Field.pre_save
 
 
 def insert(obj) -> None:
@@ -166,7 +179,10 @@ def insert(obj) -> None:
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not its per-attribute proxy
     alias = db.alias
     pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
+    params = [
+        f.get_db_prep_save(f.pre_save(obj, True) if computes else getattr(obj, f.attname), db)
+        for f, computes in fields
+    ]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
