@@ -189,6 +189,11 @@ def test_a_prepared_insert_keeps_the_tenancy_rule_and_the_uniqueness(two_cites):
         with pytest.raises(IntegrityError), transaction.atomic():
             lookups.insert(again)
         assert Visit.objects.filter(uid=visit.uid).count() == 1
+        # A row owned through another one, with a key of its own kind, is saved by the ORM.
+        from cdm.activity.models import Interview
+
+        lookups.insert(Interview(visit=visit, duration_minutes=5))
+        assert Interview.objects.get(visit=visit).duration_minutes == 5
 
 
 def test_a_device_call_passes_sessions_but_keeps_its_language(client, agent):

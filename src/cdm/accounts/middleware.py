@@ -19,7 +19,7 @@ def device_request(request) -> bool:
     try:
         return request._cdm_device
     except AttributeError:
-        request._cdm_device = request.path.startswith("/api/") and request.META.get(
+        request._cdm_device = request.path_info.startswith("/api/") and request.META.get(
             "HTTP_AUTHORIZATION", ""
         ).startswith("Bearer ")
         return request._cdm_device

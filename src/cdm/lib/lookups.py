@@ -169,9 +169,11 @@ def insert(obj) -> None:
     by the ORM.
     """
     model = type(obj)
-    if _is_scoped(model) and not _check_scope(model, {"cite_id": obj.cite_id}):
+    owned = _is_scoped(model)
+    if owned and hasattr(obj, "cite_id") and not _check_scope(model, {"cite_id": obj.cite_id}):
         raise ScopeError(f"This {model.__name__} belongs to a Cité outside the current scope.")
-    prepared = _prepare_insert(model)
+    # A row owned through another one (an interview through its visit) is left to the ORM.
+    prepared = _prepare_insert(model) if not owned or hasattr(obj, "cite_id") else None
     if prepared is None:
         obj.save(force_insert=True)
         return
