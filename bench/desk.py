@@ -28,6 +28,19 @@ import common  # noqa: E402
 
 CLIENTS = 50
 ROUNDS = 5
+DESKS = """
+from cdm.accounts.models import Role, User
+from cdm.accounts.scoping import network_scope
+from cdm.accounts.tokens import token_create
+from cdm.network.models import Cite
+
+with network_scope():
+    cite = Cite.objects.get(slug="bruxelles")
+    for i in range(%(n)d):
+        user = User.objects.create_user(f"bench-desk-{i}", role=Role.AGENT)
+        user.cites.add(cite)
+        print(token_create(user=user)[1])
+"""
 SCRIPT = Path(__file__).resolve().parent / "desk.lua"
 
 
@@ -37,16 +50,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(port: int, path: str, headers: dict, body: dict, seconds: float) -> dict:
+def load(port: int, path: str, headers: dict, body: dict, seconds: float, tokens: list[str]) -> dict:
     """wrk (C, Debian's package) holds CLIENTS connections open, each sending as soon as answered.
 
-    ``body`` is the JSON body with ``"%s"`` where each request puts a fresh UUID. Returns requests
-    per second, latency percentiles in ms and errors (any non-2xx answer counts as one).
+    ``body`` is the JSON body with ``"%s"`` where each request puts a fresh UUID; each request goes
+    out under the next of ``tokens`` (one per desk). Returns requests per second, latency
+    percentiles in ms and errors (any non-2xx answer counts as one).
     """
     command = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", str(SCRIPT)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    command += [f"http://127.0.0.1:{port}{path}", "--", json.dumps(body)]
+    command += [f"http://127.0.0.1:{port}{path}", "--", json.dumps(body), ",".join(tokens)]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     seconds_taken = result["duration_us"] / 1e6
@@ -64,7 +78,9 @@ def median_of(measures: list[dict]) -> dict:
     return {key: statistics.median(m[key] for m in measures) for key in measures[0]}
 
 
-def paced(port: int, path: str, headers: dict, body: dict, seconds: float, mean_pause: float) -> dict:
+def paced(
+    port: int, path: str, headers: dict, body: dict, seconds: float, mean_pause: float, tokens: list[str]
+) -> dict:
     """CLIENTS threads, each pausing a random 0..2×``mean_pause`` s between requests (a desk's pace).
 
     At this low rate a Python client measures exactly; wrk counts its own pauses as latency.
@@ -77,13 +93,14 @@ def paced(port: int, path: str, headers: dict, body: dict, seconds: float, mean_
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
+        mine_headers = headers | {"Authorization": f"Bearer {tokens[seed % len(tokens)]}"}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         while time.perf_counter() < stop:
             time.sleep(rng.uniform(0, 2 * mean_pause))
             start = time.perf_counter()
             try:
-                conn.request("POST", path, template % uuid.uuid4(), headers)
+                conn.request("POST", path, template % uuid.uuid4(), mine_headers)
                 response = conn.getresponse()
                 response.read()
                 ok = response.status in (200, 201)
@@ -126,9 +143,10 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
         url = common.recreate_pg("cdm_bench_desk")
     common.cdm(["migrate", "-v0"], url)
     common.cdm(["demo", "--scale", "0.002", "--seed", "1", "-v0"], url, stdout=subprocess.DEVNULL)
-    token = common.cdm(
-        ["token", "create", "--user", "agent-bruxelles"], url, capture_output=True, text=True
-    ).stdout.strip()
+    # One account and one token per desk, as in a Cité: each client records as its own agent.
+    shell = common.cdm(["shell", "-v0", "-c", DESKS % {"n": CLIENTS}], url, capture_output=True, text=True)
+    tokens = [word for word in shell.stdout.split() if word.startswith("cdm_")]
+    assert len(tokens) == CLIENTS, tokens
     env = common.env_for(url) | {"CDM_BENCH_CEILING": "1"}
     subprocess.run(
         [str(common.BIN / "cdm"), "shell", "-c", "from cdm.bench_views import prepare; print(prepare())"],
@@ -161,7 +179,7 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        headers = {"Content-Type": "application/json"}
         visit = {
             "uid": "%s",
             "pole": "job",
@@ -176,14 +194,14 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
             ("/bench/ceiling-sql", ceiling),
             ("/api/visits", visit),
         ):
-            load(port, path, headers, body, 2)  # warm up every worker on each path
+            load(port, path, headers, body, 2, tokens)  # warm up every worker on each path
         # Interleaved rounds: the machine's speed drifts (it is shared), so each round measures the
         # ceiling and the API side by side, and the figures are the rounds' medians.
         rounds = [
             [
-                load(port, "/bench/ceiling", headers, ceiling, seconds),
-                load(port, "/bench/ceiling-sql", headers, ceiling, seconds),
-                load(port, "/api/visits", headers, visit, seconds),
+                load(port, "/bench/ceiling", headers, ceiling, seconds, tokens),
+                load(port, "/bench/ceiling-sql", headers, ceiling, seconds, tokens),
+                load(port, "/api/visits", headers, visit, seconds, tokens),
             ]
             for _ in range(ROUNDS)
         ]
@@ -191,7 +209,7 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
         ratios = [rnd[2]["rps"] / rnd[0]["rps"] for rnd in rounds]
         # The same 50 clients as desks at a brisk pace: each records a visit every 0.5 s on average
         # (about 100 visits a second in all, far above the busiest Cité's day).
-        d = paced(port, "/api/visits", headers, visit, max(seconds, 10), mean_pause=0.5)
+        d = paced(port, "/api/visits", headers, visit, max(seconds, 10), mean_pause=0.5, tokens=tokens)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
