@@ -84,12 +84,11 @@ class CiteScopeMiddleware:
 
     def __call__(self, request):
         validated = nullcontext()
-        authorization = request.headers.get("Authorization", "")
         if device_request(request):
             from .tokens import token_identity
 
             # A device's token stands for its user; the session plays no part.
-            user, version = token_identity(authorization[7:].strip())
+            user, version = token_identity(request.META["HTTP_AUTHORIZATION"][7:].strip())
             request.user = user or AnonymousUser()
             request.token_auth = True
             validated = directory.validated(version)

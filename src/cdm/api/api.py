@@ -59,7 +59,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-JSON = "application/json; charset=utf-8"
 REFUSED = {400: s.Errors, 401: s.Errors, 403: s.Errors, 404: s.Errors, 409: s.Errors, 422: s.Errors}
 
 
@@ -132,7 +131,7 @@ def _answer(shape: s.Schema, status: int = 200) -> HttpResponse:
     Ninja would check the model against the operation's declared shape again and encode it with
     Python's JSON encoder; both are already guaranteed here, the shape being the declared one.
     """
-    return HttpResponse(shape.model_dump_json(), status=status, content_type=JSON)
+    return HttpResponse(shape.model_dump_json(), status=status, content_type=api.get_content_type())
 
 
 def _user(request: HttpRequest) -> User:

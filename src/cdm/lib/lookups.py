@@ -10,7 +10,7 @@ inserted only inside a scope that holds its Cité.
 """
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import NOT_PROVIDED
+from django.db.models import NOT_PROVIDED, Field
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 from django_scopes.exceptions import ScopeError
@@ -154,8 +154,6 @@ def _prepare_insert(model) -> tuple[str, list] | None:
 
 def _computes_on_save(field) -> bool:
     """Whether ``field.pre_save`` does more than read the attribute (``auto_now``, a custom field)."""
-    from django.db.models import Field
-
     return type(field).pre_save is not Field.pre_save
 
 
@@ -169,11 +167,12 @@ def insert(obj) -> None:
     by the ORM.
     """
     model = type(obj)
-    owned = _is_scoped(model)
-    if owned and hasattr(obj, "cite_id") and not _check_scope(model, {"cite_id": obj.cite_id}):
+    # A row owned through another one (an interview through its visit) has no Cité of its own to
+    # check here: it is left to the ORM, like the models the plain statement cannot serve.
+    through_another = _is_scoped(model) and not hasattr(obj, "cite_id")
+    if _is_scoped(model) and not through_another and not _check_scope(model, {"cite_id": obj.cite_id}):
         raise ScopeError(f"This {model.__name__} belongs to a Cité outside the current scope.")
-    # A row owned through another one (an interview through its visit) is left to the ORM.
-    prepared = _prepare_insert(model) if not owned or hasattr(obj, "cite_id") else None
+    prepared = None if through_another else _prepare_insert(model)
     if prepared is None:
         obj.save(force_insert=True)
         return
