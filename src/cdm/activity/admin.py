@@ -25,22 +25,6 @@ class VisitAdmin(CdmModelAdmin):
     readonly_fields = ["uid", "recorded_by", "recorded_at"]
     show_full_result_count = False
 
-    def _agents_own_visit_today(self, request, obj) -> bool:
-        """An agent changes or deletes only a visit they recorded, the same day (as at the desk)."""
-        from django.utils import timezone
-
-        from cdm.accounts.models import Role
-
-        if request.user.role != Role.AGENT or obj is None:
-            return True
-        return obj.recorded_by_id == request.user.pk and obj.date == timezone.localdate()
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._agents_own_visit_today(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._agents_own_visit_today(request, obj)
-
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user

@@ -4,6 +4,7 @@ A visit is one person welcomed, on site or at a distance. No field here can iden
 a person: no name, no contact, no birth date, no free text about the visitor.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -28,6 +29,39 @@ from cdm.network.vocabularies import (
 YEAR = [MinValueValidator(1990), MaxValueValidator(2100)]
 
 
+def validate_uid(value) -> None:
+    """A visit's identifier is a UUID, written canonically: nothing about a person fits in it."""
+    try:
+        canonical = str(uuid.UUID(str(value)))
+    except (TypeError, ValueError, AttributeError):
+        canonical = None
+    if canonical != str(value).lower():
+        raise ValidationError(_("un UUID est attendu (8-4-4-4-12 chiffres hexadécimaux)"), code="uid")
+
+
+def visit_date_bounds(cite, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The dates a visit of ``cite`` may carry: from the Cité's opening to today.
+
+    The opening is the first known of: opened to the public, joined the network, labelled; a
+    Cité with none of them accepts visits from the 1st of January of the previous year.
+    """
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    start = cite.opened_on or cite.member_since or cite.labelled_on or datetime.date(today.year - 1, 1, 1)
+    return start, today
+
+
+def validate_visit_date(cite, day: datetime.date, today: datetime.date | None = None) -> None:
+    start, end = visit_date_bounds(cite, today)
+    if day > end:
+        raise ValidationError({"date": _("une visite ne peut pas être dans le futur")})
+    if day < start:
+        raise ValidationError(
+            {"date": _("une visite ne peut pas précéder l'ouverture de la Cité (%(d)s)") % {"d": start}}
+        )
+
+
 def _related(obj, name: str, model):
     """The related object already attached to ``obj`` (no query), or fetched by its id."""
     if type(obj)._meta.get_field(name).is_cached(obj):
@@ -42,7 +76,9 @@ def site_belongs_to_cite(obj) -> None:
 
 class Visit(models.Model):
     # Unique by a constraint (below), not ``unique=True``: PostgreSQL would add a LIKE index to it.
-    uid = models.CharField(_("identifiant"), max_length=64, default=uuid.uuid4, editable=False)
+    uid = models.CharField(
+        _("identifiant"), max_length=36, default=uuid.uuid4, editable=False, validators=[validate_uid]
+    )
     # No index of its own: ``visit_figures`` begins with the Cité.
     cite = models.ForeignKey(
         Cite, on_delete=models.PROTECT, related_name="visits", verbose_name=_("Cité"), db_index=False
@@ -116,6 +152,8 @@ class Visit(models.Model):
 
     def clean(self):
         site_belongs_to_cite(self)
+        if self.cite_id and self.date:
+            validate_visit_date(_related(self, "cite", Cite), self.date)
         if self.pole_id and self.cite_id:
             pole = _related(self, "pole", Pole)
             if pole.cite_id != self.cite_id:

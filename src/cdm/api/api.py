@@ -25,9 +25,7 @@ from cdm.desk import selectors, services
 from cdm.desk.models import QueueTicket, TicketStatus
 from cdm.desk.services import DeskError
 from cdm.network.models import Cite, Partner
-from cdm.stats.cache import cached_compute
-from cdm.stats.period_args import PeriodError, period_from
-from cdm.stats.protection import protect
+from cdm.stats.period_args import PeriodError
 
 from . import schemas as s
 
@@ -59,7 +57,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-REFUSED = {400: s.Errors, 401: s.Errors, 403: s.Errors, 404: s.Errors, 409: s.Errors, 422: s.Errors}
+REFUSED = s.REFUSED
 
 
 def _errors(field: str, reason: str) -> dict:
@@ -190,7 +188,6 @@ def _ticket(ticket_id: int) -> QueueTicket:
 
 visits = Router(tags=["visits"])
 queue = Router(tags=["queue"])
-figures = Router(tags=["figures"])
 public = Router(tags=["public"], auth=None)
 
 
@@ -354,50 +351,6 @@ def today(request, q: Query[CiteQuery]):
     return selectors.today_figures(cite=services.cite_for(_user(request), q.cite))
 
 
-class FiguresQuery(s.Schema):
-    year: int | None = Field(None, ge=1990, le=2100)
-    start: s.Day | None = Field(None, alias="from")
-    end: s.Day | None = Field(None, alias="to")
-    cite: s.Slug | None = None
-    country: s.Annotated[str, s.StringConstraints(pattern=r"^[A-Za-z]{2}$")] | None = None
-    site: s.Slug | None = None
-    theme: s.ThemeCode | None = None
-    channel: s.ChannelCode | None = None
-    details: bool = False
-
-
-@figures.get(
-    "", response={200: dict, **REFUSED}, summary="The figures of a period (the counting standard's keys)"
-)
-def figures_get(request, q: Query[FiguresQuery]):
-    user = _user(request)
-    cite = q.cite
-    if not user.is_network_wide:
-        allowed = set(Cite.objects.filter(pk__in=user.cite_ids).values_list("slug", flat=True))
-        if cite is None and len(allowed) == 1:
-            cite = next(iter(allowed))
-        if cite not in allowed:
-            raise HttpError(404, _("cite : aucune Cité de votre périmètre"))
-    period = period_from(
-        year=q.year,
-        start=q.start and q.start.isoformat(),
-        end=q.end and q.end.isoformat(),
-        cite=cite,
-        country=q.country,
-        site=q.site,
-        theme=q.theme,
-        channel=q.channel,
-    )
-    with network_scope():
-        result = cached_compute(period, details=q.details)
-    unprotected = (
-        user.is_network_wide
-        and user.role != "observer"
-        or (user.role == "manager" and period.cites is not None)
-    )
-    return result if unprotected or not q.details else protect(result)
-
-
 @public.get(
     "/{cite}/now-calling",
     response={200: list[s.NowCallingOut], 404: s.Errors, 422: s.Errors},
@@ -421,5 +374,7 @@ def now_calling(request, cite: s.Slug):
 
 api.add_router("/visits", visits)
 api.add_router("/queue", queue)
+from .figures import figures  # noqa: E402 - the figures' router uses this module's shapes
+
 api.add_router("/figures", figures)
 api.add_router("/public", public)

@@ -146,3 +146,7 @@ class TodayOut(Schema):
     waiting: int
     wait_mean_minutes: float | None
     wait_p90_minutes: int | None
+
+
+# Every refusal of an operation has the same shape: each problem with its field and reason.
+REFUSED = {400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors, 413: Errors, 422: Errors}

@@ -4,31 +4,37 @@ from django.contrib import admin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from cdm.accounts.permissions import ADD, CHANGE, DELETE, VIEW, allowed
+from cdm.accounts.permissions import ADD, CHANGE, DELETE, VIEW, may
 
 
 class PolicyPermissions:
-    """Admin permissions read from ``cdm.accounts.permissions`` for ``policy_label`` (default: the model's)."""
+    """Admin permissions asked of the one rule (``cdm.accounts.permissions.may``), object by object.
 
-    policy_label: str | None = None
+    An inline's object is its parent's row (the admin passes it), so the inline asks about the
+    model it edits, reached through that parent's Cité.
+    """
 
-    def _allowed(self, request, action):
-        return allowed(request.user, self.policy_label or self.model._meta.label_lower, action)
+    def _may(self, request, action, obj=None):
+        if obj is not None and isinstance(obj, self.model):
+            return may(request.user, action, obj)
+        if not may(request.user, action, self.model):
+            return False
+        return obj is None or may(request.user, VIEW, obj)
 
     def has_module_permission(self, request):
-        return self._allowed(request, VIEW)
+        return self._may(request, VIEW)
 
     def has_view_permission(self, request, obj=None):
-        return self._allowed(request, VIEW)
+        return self._may(request, VIEW, obj)
 
     def has_add_permission(self, request, obj=None):
-        return self._allowed(request, ADD)
+        return self._may(request, ADD, obj)
 
     def has_change_permission(self, request, obj=None):
-        return self._allowed(request, CHANGE)
+        return self._may(request, CHANGE, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._allowed(request, DELETE)
+        return self._may(request, DELETE, obj)
 
 
 class CdmModelAdmin(PolicyPermissions, admin.ModelAdmin):
