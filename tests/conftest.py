@@ -24,6 +24,7 @@ def make_cite_world(slug: str, country: str = "FR") -> dict:
             status="labelled",
             latitude=48.0,
             longitude=2.0,
+            opened_on=datetime.date(2001, 1, 1),
         )
         site = Site.objects.create(cite=cite, slug=f"{slug}-main", name=f"Site {slug}", kind="main")
         stop = SiteStop.objects.create(

@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from cdm.lib.admin import CdmModelAdmin
 
 from .models import User
+
+# Roles, not groups, say what an account may do (cdm.accounts.permissions): no groups to manage.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
 
 
 @admin.register(User)

@@ -57,9 +57,7 @@ class User(AbstractUser):
 
     @cached_property
     def cite_ids(self) -> list[int]:
-        from cdm.lib import lookups
-
-        return sorted(lookups.column(self.cites.through, "cite_id", user_id=self.pk))
+        return sorted(self.cites.through.objects.filter(user_id=self.pk).values_list("cite_id", flat=True))
 
     @property
     def is_network_wide(self) -> bool:
@@ -81,6 +79,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("dernier usage"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expire le"), null=True, blank=True, help_text=_("Vide : jusqu'à sa révocation.")
+    )
 
     class Meta:
         verbose_name = _("jeton d'API")

@@ -24,12 +24,6 @@ def user_scope(user):
             yield
 
 
-@contextmanager
-def cite_scope(*cite_ids: int):
-    with scope(cite=list(cite_ids)):
-        yield
-
-
 def scope_cite_ids() -> list[int] | None:
     """The Cités the current scope allows, sorted; None inside ``network_scope``. Raises outside any scope."""
     current = get_scope()

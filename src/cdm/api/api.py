@@ -6,10 +6,12 @@ its user's Cité scope (``CiteScopeMiddleware``): another Cité's objects do not
 """
 
 import datetime
+import functools
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Status
@@ -19,29 +21,44 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import Field
 
 from cdm.accounts.models import User
-from cdm.accounts.scoping import network_scope
+from cdm.accounts.permissions import Action, require
+from cdm.accounts.scoping import network_scope, user_scope
+from cdm.accounts.tokens import token_user
 from cdm.activity.models import Interview, Visit
+from cdm.audit.context import acting_user
 from cdm.desk import selectors, services
 from cdm.desk.models import QueueTicket, TicketStatus
 from cdm.desk.services import DeskError
-from cdm.network.models import Cite, Partner
+from cdm.network.models import Cite
 from cdm.stats.period_args import PeriodError
 
 from . import schemas as s
 
+# The largest body an operation reads: a visit or a transfer is a few hundred bytes.
+MAX_BODY_BYTES = 64 * 1024
+
 
 class DeviceToken(HttpBearer):
-    """The middleware already resolved the token to its user; this only reports it to ninja."""
+    """``Authorization: Bearer cdm_…``: the device's account, marked as a device (``user.device_token``)."""
 
     def authenticate(self, request, token):
-        user = request.user
-        return user if getattr(request, "token_auth", False) and user.is_authenticated else None
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class BodyTooLarge(Exception):
+    pass
 
 
 class ObjectParser(Parser):
-    """A request body is one JSON object, never a list or a bare value."""
+    """A request body is one JSON object of at most ``MAX_BODY_BYTES``, never a list or a bare value."""
 
     def parse_body(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if not declared.isdigit() or int(declared) > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+            raise BodyTooLarge
         data = json.loads(request.body)
         if not isinstance(data, dict):
             raise ValueError("a JSON object is expected")
@@ -56,6 +73,23 @@ api = NinjaAPI(
     auth=[DeviceToken(), django_auth],
     urls_namespace="api",
 )
+
+
+def scoped(view):
+    """Every operation runs in its user's Cité scope, with the user as the audit log's actor.
+
+    A session's request is scoped by ``CiteScopeMiddleware`` already; a device's is authenticated
+    only here, by its token, so its scope opens here (nested scopes of the same user are the same).
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.auth
+        with acting_user(user), user_scope(user):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 REFUSED = s.REFUSED
 
@@ -104,6 +138,24 @@ def on_auth_error(request, exc):
     )
 
 
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    reason = str(exc) or _("votre rôle ne permet pas cette action ici")
+    return api.create_response(request, _errors("", reason), status=403)
+
+
+@api.exception_handler(BodyTooLarge)
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_large(request, exc):
+    reason = _("corps de requête trop grand : %(n)d octets au plus") % {"n": MAX_BODY_BYTES}
+    return api.create_response(request, _errors("", reason), status=413)
+
+
+@api.exception_handler(PeriodError)
+def on_period_error(request, exc: PeriodError):
+    return api.create_response(request, _errors(getattr(exc, "field", ""), str(exc)), status=400)
+
+
 @api.exception_handler(DeskError)
 def on_desk_error(request, exc: DeskError):
     return api.create_response(request, _errors(exc.field, exc.message), status=exc.status)
@@ -117,23 +169,8 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, _errors("", message), status=exc.status_code)
 
 
-@api.exception_handler(PeriodError)
-def on_period_error(request, exc: PeriodError):
-    field = str(exc).split(" :", 1)[0]
-    return api.create_response(request, _errors(field, str(exc)), status=400)
-
-
-def _answer(shape: s.Schema, status: int = 200) -> HttpResponse:
-    """The response of a hot path, serialised by pydantic's core in one call.
-
-    Ninja would check the model against the operation's declared shape again and encode it with
-    Python's JSON encoder; both are already guaranteed here, the shape being the declared one.
-    """
-    return HttpResponse(shape.model_dump_json(), status=status, content_type=api.get_content_type())
-
-
 def _user(request: HttpRequest) -> User:
-    return request.user
+    return request.auth
 
 
 def _visit_out(visit: Visit, ticket=...) -> dict:
@@ -172,22 +209,35 @@ def _ticket_out(t: QueueTicket) -> dict:
     }
 
 
-def _visit(uid: str) -> Visit:
+def _interview_out(interview: Interview) -> dict:
+    return {
+        "visit": interview.visit.uid,
+        "partner": interview.partner.slug if interview.partner_id else None,
+        "duration_minutes": interview.duration_minutes,
+        "waited_minutes": interview.waited_minutes,
+    }
+
+
+def _visit(request, uid: str) -> Visit:
     visit = Visit.objects.select_related("cite", "site", "pole").filter(uid=uid).first()
     if visit is None:
         raise HttpError(404, _("aucune visite « %(v)s »") % {"v": uid[:64]})
+    require(_user(request), Action.VIEW, visit)
     return visit
 
 
-def _ticket(ticket_id: int) -> QueueTicket:
+def _ticket(request, ticket_id: int) -> QueueTicket:
     ticket = QueueTicket.objects.select_related("cite", "visit").filter(pk=ticket_id).first()
     if ticket is None:
         raise HttpError(404, _("aucun ticket %(v)s") % {"v": ticket_id})
+    require(_user(request), Action.VIEW, ticket)
     return ticket
 
 
 visits = Router(tags=["visits"])
 queue = Router(tags=["queue"])
+visits.add_decorator(scoped)
+queue.add_decorator(scoped)
 public = Router(tags=["public"], auth=None)
 
 
@@ -201,9 +251,7 @@ def visit_create(request, payload: s.VisitIn):
     if data["time"]:
         data["time"] = datetime.time.fromisoformat(data["time"])
     recorded = services.visit_record(user=user, cite=cite, **data)
-    return _answer(
-        s.VisitOut(**_visit_out(recorded.visit, recorded.ticket)), 201 if recorded.created else 200
-    )
+    return Status(201 if recorded.created else 200, _visit_out(recorded.visit, recorded.ticket))
 
 
 class VisitFilter(s.Schema):
@@ -215,6 +263,7 @@ class VisitFilter(s.Schema):
 
 @visits.get("", response={200: list[s.VisitOut], **REFUSED}, summary="List visits of a day (default today)")
 def visit_list(request, filters: Query[VisitFilter]):
+    require(_user(request), Action.VIEW, Visit)
     day = filters.date or timezone.localdate()
     qs = (
         Visit.objects.filter(date=day).select_related("cite", "site", "pole", "ticket").order_by("time", "pk")
@@ -226,20 +275,20 @@ def visit_list(request, filters: Query[VisitFilter]):
 
 @visits.get("/{uid}", response={200: s.VisitOut, **REFUSED}, summary="One visit")
 def visit_detail(request, uid: s.Uid):
-    return _visit_out(_visit(uid))
+    return _visit_out(_visit(request, uid))
 
 
 @visits.patch(
     "/{uid}", response={200: s.VisitOut, **REFUSED}, summary="Correct a visit (same day, its agent)"
 )
 def visit_patch(request, uid: s.Uid, payload: s.VisitPatch):
-    visit = services.visit_update(user=_user(request), visit=_visit(uid), **payload.model_dump())
+    visit = services.visit_update(user=_user(request), visit=_visit(request, uid), **payload.model_dump())
     return _visit_out(visit)
 
 
 @visits.delete("/{uid}", response={204: None, **REFUSED}, summary="Delete a visit (same day, its agent)")
 def visit_remove(request, uid: s.Uid):
-    services.visit_delete(user=_user(request), visit=_visit(uid))
+    services.visit_delete(user=_user(request), visit=_visit(request, uid))
     return Status(204, None)
 
 
@@ -247,27 +296,13 @@ def visit_remove(request, uid: s.Uid):
     "/{uid}/interview", response={200: s.InterviewOut, **REFUSED}, summary="Add an interview's details"
 )
 def interview_put(request, uid: s.Uid, payload: s.InterviewIn):
-    user = _user(request)
-    if not (user.is_network_wide or user.role in {"manager", "counsellor"}):
-        raise HttpError(403, _("votre rôle ne permet pas de saisir un entretien"))
-    visit = _visit(uid)
-    if visit.outcome != "interview":
-        raise DeskError("uid", _("cette visite n'a pas pour suite un entretien"), 409)
-    partner = None
-    if payload.partner:
-        with network_scope():
-            partner = Partner.objects.filter(slug=payload.partner).first()
-        if partner is None:
-            raise DeskError("partner", _("aucun partenaire « %(v)s »") % {"v": payload.partner})
-    interview, _created = Interview.objects.update_or_create(
-        visit=visit, defaults={"partner": partner, "duration_minutes": payload.duration_minutes}
+    interview = services.interview_write(
+        user=_user(request),
+        visit=_visit(request, uid),
+        partner=payload.partner,
+        duration_minutes=payload.duration_minutes,
     )
-    return {
-        "visit": visit.uid,
-        "partner": partner.slug if partner else None,
-        "duration_minutes": interview.duration_minutes,
-        "waited_minutes": interview.waited_minutes,
-    }
+    return _interview_out(interview)
 
 
 class CiteQuery(s.Schema):
@@ -277,6 +312,7 @@ class CiteQuery(s.Schema):
 @queue.get("", response={200: s.QueueOut, **REFUSED}, summary="Today's waiting list and calls")
 def queue_list(request, q: Query[CiteQuery]):
     user = _user(request)
+    require(user, Action.VIEW, QueueTicket)
     cite_ids = (
         [services.cite_for(user, q.cite).pk]
         if q.cite or not user.is_network_wide
@@ -304,7 +340,7 @@ TicketId = s.Annotated[int, Field(ge=1, le=2**62)]
 
 @queue.post("/{ticket_id}/call", response={200: s.TicketOut, **REFUSED}, summary="Call a chosen visitor")
 def queue_call(request, ticket_id: TicketId):
-    return _ticket_out(services.ticket_call(user=_user(request), ticket=_ticket(ticket_id)))
+    return _ticket_out(services.ticket_call(user=_user(request), ticket=_ticket(request, ticket_id)))
 
 
 @queue.post(
@@ -313,7 +349,7 @@ def queue_call(request, ticket_id: TicketId):
     summary="Transfer to a theme or a counsellor",
 )
 def queue_transfer(request, ticket_id: TicketId, payload: s.TransferIn):
-    ticket = _ticket(ticket_id)
+    ticket = _ticket(request, ticket_id)
     counsellor = None
     if payload.counsellor:
         counsellor = User.objects.filter(username=payload.counsellor, is_active=True).first()
@@ -328,13 +364,7 @@ def queue_transfer(request, ticket_id: TicketId, payload: s.TransferIn):
 
 @queue.post("/{ticket_id}/close", response={200: s.InterviewOut, **REFUSED}, summary="Close the interview")
 def queue_close(request, ticket_id: TicketId):
-    interview = services.ticket_close(user=_user(request), ticket=_ticket(ticket_id))
-    return {
-        "visit": interview.visit.uid,
-        "partner": interview.partner.slug if interview.partner_id else None,
-        "duration_minutes": interview.duration_minutes,
-        "waited_minutes": interview.waited_minutes,
-    }
+    return _interview_out(services.ticket_close(user=_user(request), ticket=_ticket(request, ticket_id)))
 
 
 @queue.post(
@@ -343,12 +373,15 @@ def queue_close(request, ticket_id: TicketId):
     summary="The visitor left before being called",
 )
 def queue_left(request, ticket_id: TicketId):
-    return _ticket_out(services.ticket_left(user=_user(request), ticket=_ticket(ticket_id)))
+    return _ticket_out(services.ticket_left(user=_user(request), ticket=_ticket(request, ticket_id)))
 
 
 @queue.get("/today", response={200: s.TodayOut, **REFUSED}, summary="The Cité's day at a glance")
 def today(request, q: Query[CiteQuery]):
-    return selectors.today_figures(cite=services.cite_for(_user(request), q.cite))
+    user = _user(request)
+    cite = services.cite_for(user, q.cite)
+    require(user, Action.VIEW, cite)
+    return selectors.today_figures(cite=cite)
 
 
 @public.get(

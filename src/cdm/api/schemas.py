@@ -15,7 +15,14 @@ def _year_range(day: datetime.date) -> datetime.date:
     return day
 
 
-Uid = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+# A visit's id is a UUID (8-4-4-4-12 hexadecimal digits): nothing about a person fits in it.
+Uid = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    ),
+    AfterValidator(str.lower),
+]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Day = Annotated[datetime.date, AfterValidator(_year_range)]
 Clock = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]

@@ -9,19 +9,21 @@ the other moves on to the next — on SQLite and PostgreSQL alike, without locks
 import datetime
 import math
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cdm.accounts.models import Role, User
-from cdm.activity.models import Interview, Visit
-from cdm.lib import lookups
-from cdm.network.models import Cite, Pole, Site
+from cdm.accounts.models import User
+from cdm.accounts.permissions import Action, require
+from cdm.accounts.scoping import network_scope
+from cdm.activity.models import Interview, Visit, validate_uid
+from cdm.audit.models import AuditEntry
+from cdm.audit.services import audit_record
+from cdm.network.models import Cite, Partner, Pole, Site
 from cdm.network.vocabularies import Channel, Outcome, Theme
 
 from .models import THEME_LETTER, QueueTicket, TicketStatus
@@ -44,34 +46,13 @@ class Recorded:
 
 def cite_for(user: User, slug: str | None) -> Cite:
     """The Cité a desk user works for: the one named, if it is theirs, or their only one."""
-    if user.is_network_wide:
-        cites = Cite.objects.all()
-        mine = list(cites.filter(slug=slug)) if slug else list(cites[:2])
-    else:
-        # Every visit of a device asks this: plain lookups on the user's own Cités.
-        ids = user.cite_ids
-        if slug:
-            cite = lookups.fetch_one(Cite, cached=True, slug=slug)
-            mine = [cite] if cite is not None and cite.pk in ids else []
-        else:
-            mine = [lookups.fetch_one(Cite, cached=True, id=ids[0])] if len(ids) == 1 else ids[:2]
+    cites = Cite.objects.all() if user.is_network_wide else Cite.objects.filter(pk__in=user.cite_ids)
+    mine = list(cites.filter(slug=slug)) if slug else list(cites[:2])
     if slug and not mine:
         raise DeskError("cite", _("« %(v)s » n'est pas une Cité où vous travaillez") % {"v": slug[:64]}, 404)
-    if len(mine) != 1 or mine[0] is None:
+    if len(mine) != 1:
         raise DeskError("cite", _("précisez la Cité"))
     return mine[0]
-
-
-# Each field with choices, and what it allows: read off the model, so they cannot drift apart.
-_VOCABULARIES = {
-    f.name: frozenset(value for value, _label in f.flatchoices)
-    for f in Visit._meta.concrete_fields
-    if f.choices
-}
-
-
-def _may_record(user: User) -> bool:
-    return user.is_superuser or user.role in {Role.AGENT, Role.MANAGER, Role.COORDINATOR}
 
 
 def visit_record(
@@ -92,13 +73,16 @@ def visit_record(
     first_visit: bool | None = None,
 ) -> Recorded:
     """Record one visit. The same ``uid`` sent again returns the visit already stored."""
-    if not _may_record(user):
-        raise DeskError("", _("votre rôle ne permet pas d'enregistrer des visites"), 403)
-    uid = uid or str(uuid.uuid4())
+    require(user, Action.RECORD, cite)
+    uid = str(uid or uuid.uuid4()).lower()
+    try:
+        validate_uid(uid)
+    except ValidationError as exc:
+        raise DeskError("uid", " ".join(exc.messages), 422) from None
     now = timezone.localtime()
     pole_obj = None
     if pole:
-        pole_obj = lookups.fetch_one(Pole, cached=True, cite_id=cite.pk, code=pole)
+        pole_obj = Pole.objects.filter(cite=cite, code=pole).first()
         if pole_obj is None:
             raise DeskError("pole", _("« %(v)s » n'est pas un pôle de cette Cité") % {"v": pole[:64]})
         if theme and theme != pole_obj.theme:
@@ -108,12 +92,10 @@ def visit_record(
         raise DeskError("theme", _("un thème ou un pôle est obligatoire"))
     site_obj = None
     if site:
-        site_obj = lookups.fetch_one(Site, cached=True, cite_id=cite.pk, slug=site)
+        site_obj = Site.objects.filter(cite=cite, slug=site).first()
         if site_obj is None:
             raise DeskError("site", _("« %(v)s » n'est pas un site de cette Cité") % {"v": site[:64]})
     day = date or now.date()
-    if day > now.date() + datetime.timedelta(days=1):
-        raise DeskError("date", _("une visite ne peut pas être dans le futur"))
     visit = Visit(
         uid=uid,
         cite=cite,
@@ -130,35 +112,40 @@ def visit_record(
         first_visit=first_visit,
         recorded_by=user,
     )
-    # The model's rules: its vocabularies (as its choices and CHECK constraints say) and ``clean()``
-    # — what ``full_clean`` checks here, without its field-by-field machinery (a tenth of a visit's
-    # cost); the pôle and the site were fetched above, inside the user's scope and Cité.
-    for field, allowed in _VOCABULARIES.items():
-        if getattr(visit, field) not in allowed:
-            raise DeskError(
-                field, _("valeur non permise ; valeurs permises : %(v)s") % {"v": ", ".join(sorted(allowed))}
-            )
+    # The model's own rules: its fields' vocabularies and bounds, and ``clean()`` (the site's and
+    # the pôle's Cité, the date between the Cité's opening and today). The uid's uniqueness is the
+    # database's (below); the CHECK constraints repeat the vocabularies checked here.
     try:
-        visit.clean()
+        visit.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
     queued = outcome == Outcome.INTERVIEW and day == now.date()
-    # A visit alone is one INSERT, committed by itself: the shortest hold of SQLite's write lock.
-    # With its ticket, both go in one transaction (a savepoint, inside a caller's transaction).
-    together = queued or connection.in_atomic_block
     try:
-        with transaction.atomic() if together else nullcontext():
-            lookups.insert(visit)
+        with transaction.atomic():
+            visit.save()
             ticket = _ticket_issue(visit=visit, arrived_at=timezone.now()) if queued else None
     except IntegrityError:
-        # This uid is stored already (a resend after a flaky network, an offline outbox sent twice):
-        # the visit already stored is the answer, once — and only to its own Cité.
-        existing = Visit.objects.filter(uid=uid).select_related("ticket").first()
-        if existing is None or existing.cite_id != cite.pk:
-            raise DeskError("uid", _("cet identifiant est déjà utilisé"), 409) from None
-        return Recorded(existing, False, getattr(existing, "ticket", None))
+        # Stored meanwhile by a resend that overtook this one (an offline outbox sent twice).
+        stored = _stored(uid, cite)
+        if stored is None:
+            raise
+        return stored
     return Recorded(visit, True, ticket)
+
+
+def _stored(uid: str, cite: Cite) -> Recorded | None:
+    """The visit already stored under ``uid`` (a resend after a flaky network): the answer, once.
+
+    Only to its own Cité: another Cité's uid is a conflict, and says nothing of that visit.
+    """
+    with network_scope():
+        existing = Visit.objects.filter(uid=uid).select_related("ticket", "cite", "site", "pole").first()
+    if existing is None:
+        return None
+    if existing.cite_id != cite.pk:
+        raise DeskError("uid", _("cet identifiant est déjà utilisé"), 409)
+    return Recorded(existing, False, getattr(existing, "ticket", None))
 
 
 def _ticket_issue(*, visit: Visit, arrived_at) -> QueueTicket:
@@ -183,28 +170,45 @@ def _ticket_issue(*, visit: Visit, arrived_at) -> QueueTicket:
     raise DeskError("", _("la file d'attente est très sollicitée : réessayez"), 409)
 
 
-def _editable(user: User, visit: Visit) -> None:
-    today = timezone.localdate()
-    if user.role == Role.MANAGER or user.is_network_wide:
-        return
-    if visit.recorded_by_id != user.pk or visit.date != today or visit.recorded_at.date() != today:
-        raise DeskError("", _("seul l'agent qui l'a enregistrée corrige une visite, le jour même"), 403)
-
-
 def visit_update(*, user: User, visit: Visit, **changes) -> Visit:
-    _editable(user, visit)
+    require(user, Action.CORRECT, visit)
     for field in ("channel", "theme", "outcome", "age_band", "gender", "status", "first_visit"):
         if field in changes and changes[field] is not None:
             setattr(visit, field, changes[field])
     if visit.pole_id and visit.pole.theme != visit.theme:
         visit.pole = None
+    try:
+        visit.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
     visit.save()
     return visit
 
 
 def visit_delete(*, user: User, visit: Visit) -> None:
-    _editable(user, visit)
+    require(user, Action.CORRECT, visit)
     visit.delete()
+
+
+def interview_write(
+    *, user: User, visit: Visit, partner: str | None = None, duration_minutes: int | None = None
+) -> Interview:
+    """An interview's details written by hand (the queue writes them by itself when it closes one)."""
+    require(user, Action.COUNSEL, visit)
+    if visit.outcome != Outcome.INTERVIEW:
+        raise DeskError("uid", _("cette visite n'a pas pour suite un entretien"), 409)
+    partner_obj = None
+    if partner:
+        # The network's directory of partner organisations is shared by every Cité.
+        with network_scope():
+            partner_obj = Partner.objects.filter(slug=partner).first()
+        if partner_obj is None:
+            raise DeskError("partner", _("aucun partenaire « %(v)s »") % {"v": partner[:64]})
+    interview, _created = Interview.objects.update_or_create(
+        visit=visit, defaults={"partner": partner_obj, "duration_minutes": duration_minutes}
+    )
+    return interview
 
 
 # -- the queue ------------------------------------------------------------------------------
@@ -222,8 +226,13 @@ def waiting(*, cite_ids, day=None):
     return QueueTicket.objects.filter(cite__in=cite_ids, day=day, status=TicketStatus.WAITING)
 
 
-def _may_counsel(user: User) -> bool:
-    return user.is_superuser or user.role in {Role.COUNSELLOR, Role.MANAGER, Role.COORDINATOR}
+def _audit(ticket: QueueTicket, what: str, **details) -> None:
+    """Queue operations in the audit log: the ticket's code and state, never anything of a visitor."""
+    audit_record(
+        obj=ticket,
+        action=AuditEntry.Action.CHANGE,
+        changes={"queue": what, "code": ticket.code, "status": ticket.status, **details},
+    )
 
 
 def _claim(ticket_id: int, user: User) -> bool:
@@ -236,8 +245,7 @@ def _claim(ticket_id: int, user: User) -> bool:
 
 def ticket_call_next(*, user: User, cite: Cite, theme: str | None = None) -> QueueTicket | None:
     """The longest-waiting visitor among the themes this counsellor covers (or ``theme``)."""
-    if not _may_counsel(user):
-        raise DeskError("", _("seul un conseiller appelle un visiteur"), 403)
+    require(user, Action.COUNSEL, cite)
     candidates = waiting(cite_ids=[cite.pk]).filter(_counsellor_filter(user))
     if theme:
         candidates = candidates.filter(theme=theme)
@@ -246,16 +254,18 @@ def ticket_call_next(*, user: User, cite: Cite, theme: str | None = None) -> Que
         :20
     ]:
         if _claim(ticket_id, user):
-            return QueueTicket.objects.get(pk=ticket_id)
+            ticket = QueueTicket.objects.get(pk=ticket_id)
+            _audit(ticket, "call")
+            return ticket
     return None
 
 
 def ticket_call(*, user: User, ticket: QueueTicket) -> QueueTicket:
-    if not _may_counsel(user):
-        raise DeskError("", _("seul un conseiller appelle un visiteur"), 403)
+    require(user, Action.COUNSEL, ticket)
     if not _claim(ticket.pk, user):
         raise DeskError("ticket", _("ce visiteur n'attend plus : un autre conseiller l'a appelé"), 409)
     ticket.refresh_from_db()
+    _audit(ticket, "call")
     return ticket
 
 
@@ -263,8 +273,7 @@ def ticket_transfer(
     *, user: User, ticket: QueueTicket, theme: str | None = None, counsellor: User | None = None
 ) -> QueueTicket:
     """Back to the waiting list, under another theme or reserved for another counsellor."""
-    if not _may_counsel(user) and user.role != Role.AGENT:
-        raise DeskError("", _("votre rôle ne permet pas de transférer"), 403)
+    require(user, Action.TRANSFER, ticket)
     if ticket.status not in (TicketStatus.WAITING, TicketStatus.CALLED):
         raise DeskError("ticket", _("ce ticket est clos"), 409)
     if theme is None and counsellor is None:
@@ -277,11 +286,13 @@ def ticket_transfer(
     ticket.reserved_for = counsellor
     ticket.status, ticket.called_at, ticket.counsellor, ticket.place = TicketStatus.WAITING, None, None, ""
     ticket.save()
+    _audit(ticket, "transfer", theme=ticket.theme, reserved_for=counsellor.username if counsellor else None)
     return ticket
 
 
 def ticket_close(*, user: User, ticket: QueueTicket) -> Interview:
     """End the interview: its details are recorded by themselves."""
+    require(user, Action.COUNSEL, ticket)
     if ticket.status != TicketStatus.CALLED or ticket.counsellor_id != user.pk:
         raise DeskError("ticket", _("seul le conseiller qui a appelé ce visiteur clôt l'entretien"), 409)
     now = timezone.now()
@@ -300,13 +311,16 @@ def ticket_close(*, user: User, ticket: QueueTicket) -> Interview:
                 "waited_minutes": max(0, int((ticket.called_at - ticket.arrived_at).total_seconds() // 60)),
             },
         )
+        _audit(ticket, "close")
     return interview
 
 
 def ticket_left(*, user: User, ticket: QueueTicket) -> QueueTicket:
     """The visitor left before being called: counted (the visit stays), not lost."""
+    require(user, Action.TRANSFER, ticket)
     if ticket.status != TicketStatus.WAITING:
         raise DeskError("ticket", _("seul un visiteur en attente peut être marqué parti"), 409)
     ticket.status, ticket.closed_at = TicketStatus.LEFT, timezone.now()
     ticket.save()
+    _audit(ticket, "left")
     return ticket

@@ -1,7 +1,5 @@
 """The desk's pages: recording visits, the counsellors' queue, the waiting room's screen, the day."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -12,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cdm.accounts.models import Role, User
+from cdm.accounts.permissions import Action, may, require
 from cdm.accounts.scoping import network_scope
 from cdm.network.models import Cite, Pole, Site
 from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, SiteKind, Status, Theme
@@ -63,13 +62,13 @@ def _choices(vocab, keys):
 
 @login_required
 def desk(request):
-    user = request.user
-    if not (user.is_superuser or user.role in {Role.AGENT, Role.MANAGER, Role.COORDINATOR}):
+    if not may(request.user, Action.RECORD):
         raise PermissionDenied
     try:
         cite = _cite(request)
     except _ChooseCite:
         return _choose(request, "desk:desk")
+    require(request.user, Action.RECORD, cite)
     poles = list(Pole.objects.filter(cite=cite).order_by("position", "code")[:9])
     if poles:
         themes = [
@@ -115,7 +114,6 @@ def desk(request):
             "cite": cite,
             "config": config,
             "sites": sites,
-            "config_json": json.dumps(config, ensure_ascii=False),
         },
     )
 
@@ -132,12 +130,13 @@ def service_worker(request):
 @login_required
 def counsellor(request):
     user = request.user
-    if not (user.is_superuser or user.role in {Role.COUNSELLOR, Role.MANAGER, Role.COORDINATOR, Role.AGENT}):
+    if not may(user, Action.TRANSFER):
         raise PermissionDenied
     try:
         cite = _cite(request)
     except _ChooseCite:
         return _choose(request, "desk:queue")
+    require(user, Action.TRANSFER, cite)
     colleagues = User.objects.filter(cites=cite, role=Role.COUNSELLOR, is_active=True).exclude(pk=user.pk)
     config = {
         "cite": cite.slug,
@@ -148,7 +147,7 @@ def counsellor(request):
         "colleagues": [
             {"username": c.username, "label": c.get_full_name() or c.username} for c in colleagues
         ],
-        "can_call": user.is_superuser or user.role in {Role.COUNSELLOR, Role.MANAGER, Role.COORDINATOR},
+        "can_call": may(user, Action.COUNSEL, cite),
         "i18n": {
             "call": _("Appeler"),
             "close": _("Terminer l'entretien"),
@@ -164,9 +163,7 @@ def counsellor(request):
             "error": _("Erreur"),
         },
     }
-    return render(
-        request, "desk/queue.html", {"cite": cite, "config_json": json.dumps(config, ensure_ascii=False)}
-    )
+    return render(request, "desk/queue.html", {"cite": cite, "config": config})
 
 
 def now_calling(request, slug: str):
@@ -183,6 +180,7 @@ def today(request):
         cite = _cite(request)
     except _ChooseCite:
         return _choose(request, "desk:today")
+    require(request.user, Action.VIEW, cite)
     figures = selectors.today_figures(cite=cite)
     theme_names, outcome_names, channel_names = (
         dict(Theme.choices),

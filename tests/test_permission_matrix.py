@@ -1,0 +1,347 @@
+"""Every API operation and every page × every role × own Cité / another Cité: the exact status.
+
+In the manner of pretix's API permission tests. The tables below are the contract: a new
+operation or page without a row fails ``test_every_endpoint_has_a_row``. Each cell is
+``"own/other"``: the status for the acting user's own Cité (alpha) and for another one (beta).
+Network-wide roles (the coordinator, an observer attached to no Cité) see both alike.
+
+Columns, in order: coordinator, manager, agent, counsellor, Cité observer, network observer,
+anonymous, an agent's device token, a manager's device token.
+"""
+
+import datetime
+import json
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from cdm.accounts.models import Role, User
+from cdm.accounts.tokens import token_create
+from cdm.activity.models import Visit
+from cdm.api.api import api
+from cdm.desk.models import QueueTicket
+from tests.conftest import make_cite_world
+
+ROLES = [
+    "coordinator",
+    "manager",
+    "agent",
+    "counsellor",
+    "observer",
+    "network_observer",
+    "anonymous",
+    "agent_token",
+    "manager_token",
+]
+
+
+def row(text: str) -> dict[str, tuple[int, int]]:
+    cells = text.split()
+    assert len(cells) == len(ROLES), text
+    out = {}
+    for role, cell in zip(ROLES, cells, strict=True):
+        own, _, other = cell.partition("/")
+        out[role] = (int(own), int(other or own))
+    return out
+
+
+# -- the API ------------------------------------------------------------------------------------
+#                         coord    manager  agent    counsel  observer netobs   anon     agent-tk manager-tk
+API = {
+    ("POST", "/api/visits"): row("201/201 201/404 201/404 403/404 403/404 403/403 401 201/404 201/404"),
+    ("GET", "/api/visits"): row("200/200 200/200 200/200 200/200 200/200 200/200 401 200/200 200/200"),
+    ("GET", "/api/visits/{uid}"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("PATCH", "/api/visits/{uid}"): row(
+        "200/200 200/404 403/404 403/404 403/404 403/403 401 403/404 200/404"
+    ),
+    ("DELETE", "/api/visits/{uid}"): row(
+        "204/204 204/404 403/404 403/404 403/404 403/403 401 403/404 204/404"
+    ),
+    ("PUT", "/api/visits/{uid}/interview"): row(
+        "200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"
+    ),
+    ("GET", "/api/queue"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("POST", "/api/queue/next"): row("200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"),
+    ("POST", "/api/queue/{ticket_id}/call"): row(
+        "200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"
+    ),
+    ("POST", "/api/queue/{ticket_id}/transfer"): row(
+        "200/200 200/404 200/404 200/404 403/404 403/403 401 200/404 200/404"
+    ),
+    # Closing needs a call by the same counsellor first: whoever may counsel gets that answer (409).
+    ("POST", "/api/queue/{ticket_id}/close"): row(
+        "409/409 409/404 403/404 409/404 403/404 403/403 401 403/404 409/404"
+    ),
+    ("POST", "/api/queue/{ticket_id}/left"): row(
+        "200/200 200/404 200/404 200/404 403/404 403/403 401 200/404 200/404"
+    ),
+    ("GET", "/api/queue/today"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/figures"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 403/403 403/403"),
+    ("GET", "/api/public/{cite}/now-calling"): row("200 200 200 200 200 200 200 200 200"),
+}
+
+# -- pages (French URLs; every language has the same views) -----------------------------------------
+#                          coord    manager  agent    counsel  observer netobs   anon     agent-tk manager-tk
+PAGES = {
+    "home": row("200 200 200 200 200 200 200 200 200"),
+    "cites": row("200 200 200 200 200 200 200 200 200"),
+    "cite": row("200 200 200 200 200 200 200 200 200"),
+    "report": row("200 200 200 200 200 200 200 200 200"),
+    "report_download": row("200 200 200 200 200 200 200 200 200"),
+    "dashboard": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "dashboard_download": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "opendata": row("200 200 200 200 200 200 200 200 200"),
+    "opendata_download": row("200 200 200 200 200 200 200 200 200"),
+    "upload": row("200 200 403 403 403 403 302 302 302"),
+    "template": row("200 200 200 200 200 200 302 302 302"),
+    "export": row("200/200 200/404 403/403 403/403 403/403 403/403 302 302 302"),
+    "desk": row("200/200 200/404 200/404 403/403 403/403 403/403 302 302 302"),
+    "sw": row("200 200 200 200 200 200 200 200 200"),
+    "queue": row("200/200 200/404 200/404 200/404 403/403 403/403 302 302 302"),
+    "today": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "now_calling": row("200 200 200 200 200 200 200 200 200"),
+    "set_language": row("302 302 302 302 302 302 302 302 302"),
+}
+
+
+# -- the world ----------------------------------------------------------------------------------
+@pytest.fixture
+def world(db):
+    alpha, beta = make_cite_world("alpha"), make_cite_world("beta", "BE")
+    now = timezone.now()
+    for w in (alpha, beta):
+        with scopes_disabled():
+            visit = Visit.objects.create(
+                cite=w["cite"], date=timezone.localdate(), theme="job", outcome="interview"
+            )
+            w["ticket"] = QueueTicket.objects.create(
+                cite=w["cite"], visit=visit, day=visit.date, number=1, code="J-1", theme="job", arrived_at=now
+            )
+    users = dict(alpha["users"])
+    users["coordinator"] = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
+    users["network_observer"] = User.objects.create_user("netobs", password="pw", role=Role.OBSERVER)
+    return {"alpha": alpha, "beta": beta, "users": users}
+
+
+def _client_for(client, world, role):
+    if role == "anonymous":
+        return {}
+    if role.endswith("_token"):
+        _token, raw = token_create(user=world["users"][role.removesuffix("_token")])
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    client.force_login(world["users"][role])
+    return {}
+
+
+def _call_api(client, method, path, target, headers):
+    """One call of an operation on ``target`` (a Cité's world), with a valid body."""
+    cite = target["cite"].slug
+    uid = target["visit"].uid
+    ticket = target["ticket"].pk
+    url = "/api" + path.removeprefix("/api").format(uid=uid, ticket_id=ticket, cite=cite)
+    body = None
+    query = ""
+    if (method, path) == ("POST", "/api/visits"):
+        body = {"cite": cite, "theme": "job", "outcome": "information"}
+    elif method == "PATCH":
+        body = {"age_band": "26_44"}
+    elif path.endswith("/interview"):
+        body = {"duration_minutes": 30}
+    elif path == "/api/queue/next":
+        body = {"cite": cite}
+    elif path.endswith("/transfer"):
+        body = {"theme": "training"}
+    elif path.endswith("/call") or path.endswith("/close") or path.endswith("/left"):
+        body = {}
+    elif path in ("/api/visits",):
+        query = f"?cite={cite}"
+    elif path in ("/api/queue", "/api/queue/today"):
+        query = f"?cite={cite}"
+    elif path == "/api/figures":
+        query = f"?cite={cite}&year=2024"
+    call = getattr(client, method.lower())
+    if body is None:
+        return call(url + query, **headers)
+    return call(url, json.dumps(body), content_type="application/json", **headers)
+
+
+def _api_operations():
+    schema = api.get_openapi_schema()
+    return {
+        (method.upper(), path.rstrip("/") if path != "/api/" else path)
+        for path, methods in schema["paths"].items()
+        for method in methods
+    }
+
+
+def test_every_endpoint_has_a_row():
+    assert _api_operations() == set(API), "an API operation without a row in the permission matrix"
+    names = set()
+
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in ("admin", "api"):
+                    continue
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    assert names == set(PAGES), "a page without a row in the permission matrix"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", sorted(API), ids=lambda o: f"{o[0]} {o[1]}")
+def test_api_matrix(client, world, operation, role):
+    method, path = operation
+    headers = _client_for(client, world, role)
+    got = tuple(
+        _call_api(client, method, path, world[which], headers).status_code for which in ("alpha", "beta")
+    )
+    assert got == API[operation][role], (operation, role)
+
+
+def _page_url(name, target):
+    cite = target["cite"].slug
+    kwargs = {
+        "cite": {"slug": cite},
+        "now_calling": {"slug": cite},
+        "report": {"year": 2024},
+        "report_download": {"year": 2024, "fmt": "json"},
+        "dashboard": {"slug": cite, "year": 2024},
+        "dashboard_download": {"slug": cite, "year": 2024, "fmt": "json"},
+        "opendata_download": {"year": 2024},
+        "export": {"year": 2024},
+    }.get(name, {})
+    namespace = {
+        "home": "public",
+        "cites": "public",
+        "cite": "public",
+        "report": "stats",
+        "report_download": "stats",
+        "dashboard": "stats",
+        "dashboard_download": "stats",
+        "opendata": "exchange",
+        "opendata_download": "exchange",
+        "upload": "exchange",
+        "template": "exchange",
+        "export": "exchange",
+        "desk": "desk",
+        "sw": "desk",
+        "queue": "desk",
+        "today": "desk",
+        "now_calling": "desk",
+        "set_language": None,
+    }[name]
+    url = reverse(f"{namespace}:{name}" if namespace else name, kwargs=kwargs)
+    if name in ("desk", "queue", "today", "export"):
+        url += f"?cite={cite}"
+    return url
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_page_matrix(client, world, name, role):
+    headers = _client_for(client, world, role)
+    got = []
+    for which in ("alpha", "beta"):
+        url = _page_url(name, world[which])
+        if name == "set_language":
+            response = client.post(url, {"language": "en", "next": "/"}, **headers)
+        else:
+            response = client.get(url, **headers)
+        got.append(response.status_code)
+    assert tuple(got) == PAGES[name][role], (name, role)
+
+
+# -- the back office: every registered model × role × own / other object ---------------------------
+ADMIN_ROLES = ["coordinator", "manager", "agent", "counsellor", "observer", "network_observer"]
+
+
+def _admin_models():
+    return sorted(
+        (model._meta.label_lower for model in admin.site._registry),
+    )
+
+
+def _expected_admin(world, label, role, which):
+    """What the one rule answers, read from its table (``MODEL_POLICY``) by hand, not by calling it."""
+    from cdm.accounts.permissions import MODEL_POLICY, PRIVATE_MODELS
+
+    if role == "coordinator":
+        return 200
+    if which == "beta" and role != "network_observer":
+        return 404  # another Cité's object does not exist for them, whatever their role
+    if role in ("observer", "network_observer"):
+        allowed = label in MODEL_POLICY and label not in PRIVATE_MODELS
+    else:
+        allowed = "view" in MODEL_POLICY.get(label, {}).get(role, ())
+    return 200 if allowed else 403
+
+
+def _admin_object(world, label, which):
+    w = world[which]
+    key = label.split(".")[1]
+    if key == "user":
+        return w["users"]["agent"]
+    if key == "queueticket":
+        return w["ticket"]
+    if key == "auditentry":
+        from cdm.audit.models import AuditEntry
+
+        with scopes_disabled():
+            return AuditEntry.objects.filter(cite=w["cite"]).first()
+    return w.get(key)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize("label", _admin_models())
+def test_admin_matrix(client, world, label, role):
+    client.force_login(world["users"][role])
+    app_label, model_name = label.split(".")
+    changelist = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    listed = 200 if _expected_admin(world, label, role, "alpha") == 200 else 403
+    assert changelist.status_code == listed, (label, role, "changelist")
+    for which in ("alpha", "beta"):
+        obj = _admin_object(world, label, which)
+        if obj is None:
+            continue
+        response = client.get(reverse(f"admin:{app_label}_{model_name}_change", args=[obj.pk]))
+        expected = _expected_admin(world, label, role, which)
+        assert response.status_code == expected, (label, role, which)
+
+
+def test_an_agent_changes_only_their_own_visit_of_the_day_in_the_admin_too(client, world):
+    alpha = world["alpha"]
+    agent = world["users"]["agent"]
+    with scopes_disabled():
+        mine = Visit.objects.create(
+            cite=alpha["cite"],
+            date=timezone.localdate(),
+            theme="job",
+            outcome="information",
+            recorded_by=agent,
+        )
+        yesterday = Visit.objects.create(
+            cite=alpha["cite"],
+            date=timezone.localdate() - datetime.timedelta(days=1),
+            theme="job",
+            outcome="information",
+            recorded_by=agent,
+        )
+    client.force_login(agent)
+    change = "admin:activity_visit_change"
+    delete = "admin:activity_visit_delete"
+    assert client.get(reverse(change, args=[mine.pk])).status_code == 200
+    assert client.get(reverse(delete, args=[mine.pk])).status_code == 200
+    # Yesterday's visit (their own) and a colleague's: read-only, never deleted.
+    assert client.post(reverse(delete, args=[yesterday.pk]), {"post": "yes"}).status_code == 403
+    page = client.get(reverse(change, args=[yesterday.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(reverse(delete, args=[alpha["visit"].pk]), {"post": "yes"}).status_code == 403
+    with scopes_disabled():
+        assert Visit.objects.filter(pk__in=[yesterday.pk, alpha["visit"].pk]).count() == 2
