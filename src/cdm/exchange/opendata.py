@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cdm.accounts.scoping import network_scope
-from cdm.activity.models import Activity, Equipment, Visit
+from cdm.activity.models import Activity, Equipment
 from cdm.network.models import Cite, Contribution, Site
 from cdm.network.vocabularies import (
     EVENT_KINDS,
@@ -31,7 +31,9 @@ from cdm.network.vocabularies import (
     SiteKind,
     Status,
 )
-from cdm.stats.protection import PROTECTED, protect_breakdown
+from cdm.stats.protection import DIMENSIONS, PROTECTED, hidden, published_hidden, year_cells
+
+from .cells import formula_safe
 
 STRING, INTEGER = "string", "integer"
 
@@ -47,7 +49,16 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
 
     def cite_cols(pk):
         c = cites[pk]
-        return [c.slug, c.name, str(c.country), countries.name(c.country)]
+        return [formula_safe(c.slug), formula_safe(c.name), str(c.country), countries.name(c.country)]
+
+    # The counts of visits: the year's published cells, hidden exactly as in every other output.
+    cells, _lines = year_cells(year)
+    hide = published_hidden(year, k)
+    mark = hidden(k)
+
+    def cell(family: str, pk: int, value: str) -> int | str:
+        key = (family, f"cite:{cites[pk].slug}", value)
+        return mark if key in hide else cells.get(key, 0)
 
     cite_columns = [
         ("cite", STRING, _("identifiant de la Cité")),
@@ -55,15 +66,14 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
         ("country", STRING, _("code du pays")),
         ("country_name", STRING, _("pays")),
     ]
-    visits = Visit.objects.filter(cite__in=ids, date__year=year)
     activities = Activity.objects.filter(cite__in=ids, date__year=year)
     outcome_label = {**dict(Outcome.choices), "workshop": _("Ateliers"), "event": _("Événements")}
 
     beneficiaries = []
-    for pk, outcome, n in (
-        visits.values_list("cite", "outcome").annotate(n=Count("pk")).order_by("cite", "outcome")
-    ):
-        beneficiaries.append([*cite_cols(pk), outcome, outcome_label[outcome], n])
+    for pk in sorted(cites, key=lambda pk: cites[pk].slug):
+        for outcome in Outcome.values:
+            n = cell("activity", pk, outcome)
+            beneficiaries.append([*cite_cols(pk), outcome, outcome_label[outcome], *_shown(n)])
     per_kind = activities.values_list("cite", "kind", "role").annotate(n=Count("pk"), p=Sum("participants"))
     grouped: dict[tuple, int] = {}
     workshops: dict[tuple, list[int]] = {}
@@ -78,15 +88,13 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
             entry[0] += n
             entry[1] += p or 0
     for (pk, family), p in sorted(grouped.items()):
-        beneficiaries.append([*cite_cols(pk), family, outcome_label[family], p])
+        beneficiaries.append([*cite_cols(pk), family, outcome_label[family], p, None])
 
     channel_label = dict(Channel.choices)
     interviews = [
-        [*cite_cols(pk), ch, channel_label[ch], n]
-        for pk, ch, n in visits.filter(outcome=Outcome.INTERVIEW)
-        .values_list("cite", "channel")
-        .annotate(n=Count("pk"))
-        .order_by("cite", "channel")
+        [*cite_cols(pk), ch, channel_label[ch], *_shown(cell("ichannel", pk, ch))]
+        for pk in sorted(cites, key=lambda pk: cites[pk].slug)
+        for ch in Channel.values
     ]
 
     profile_labels = {
@@ -97,12 +105,8 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
     dimension_label = {"age_band": _("âge"), "gender": _("genre"), "status": _("situation")}
     profiles = []
     for dimension in PROTECTED:
-        cells: dict[int, dict[str, int]] = {}
-        for pk, value, n in visits.values_list("cite", dimension).annotate(n=Count("pk")).order_by():
-            cells.setdefault(pk, {})[value] = n
-        for pk in sorted(cells):
-            for value, n in sorted(protect_breakdown(cells[pk], k).items()):
-                hidden = isinstance(n, str)
+        for pk in sorted(cites, key=lambda pk: cites[pk].slug):
+            for value in sorted(DIMENSIONS[dimension]):
                 profiles.append(
                     [
                         *cite_cols(pk),
@@ -110,8 +114,7 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
                         dimension_label[dimension],
                         value,
                         profile_labels[dimension][value],
-                        None if hidden else n,
-                        n if hidden else None,
+                        *_shown(cell(dimension, pk, value)),
                     ]
                 )
 
@@ -160,7 +163,8 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
             + [
                 ("activity", STRING, _("code de l'activité")),
                 ("activity_label", STRING, _("activité")),
-                ("beneficiaries", INTEGER, _("bénéficiaires")),
+                ("beneficiaries", INTEGER, _("bénéficiaires ; vide si masqué")),
+                ("hidden", STRING, _("« < k » quand le nombre est masqué")),
             ],
             beneficiaries,
         ),
@@ -169,7 +173,8 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
             + [
                 ("channel", STRING, _("code du canal")),
                 ("channel_label", STRING, _("canal")),
-                ("interviews", INTEGER, _("entretiens")),
+                ("interviews", INTEGER, _("entretiens ; vide si masqué")),
+                ("hidden", STRING, _("« < k » quand le nombre est masqué")),
             ],
             interviews,
         ),
@@ -234,6 +239,11 @@ def build_tables(year: int, *, k: int) -> dict[str, tuple[list[tuple[str, str, s
     }
 
 
+def _shown(n: int | str) -> list:
+    """A count as two columns: the number, or empty and the "< k" mark when it is hidden."""
+    return [None, n] if isinstance(n, str) else [n, None]
+
+
 def opendata_files(year: int, *, language: str = "fr", k: int | None = None) -> dict[str, str]:
     from django.conf import settings
 
@@ -268,8 +278,9 @@ def opendata_files(year: int, *, language: str = "fr", k: int | None = None) -> 
                 "title": _("Activité du réseau des Cités des métiers, %(year)s (données agrégées)")
                 % {"year": year},
                 "description": _(
-                    "Tableaux agrégés par Cité, jamais une ligne par visite. Les cases de répartition "
-                    "par profil inférieures à %(k)d sont masquées."
+                    "Tableaux agrégés par Cité, jamais une ligne par visite. Les nombres de visites "
+                    "inférieurs à %(k)d sont masqués, avec d'autres cases choisies pour qu'aucun ne se "
+                    "déduise des totaux ; les mêmes cases sont masquées dans le rapport publié."
                 )
                 % {"k": k},
                 "licenses": [{"name": "etalab-2.0", "title": "Licence Ouverte / Open Licence 2.0"}],

@@ -11,6 +11,7 @@ from cdm.activity.models import Visit
 from cdm.network.models import Cite, Partner, Pole, Site
 from cdm.stats.cache import cached_compute
 from cdm.stats.figures import Period
+from cdm.stats.protection import protect_published
 
 
 def member_cites():
@@ -45,5 +46,7 @@ def latest_year() -> int | None:
 
 
 def network_figures(year: int) -> dict:
+    """The network's key figures of ``year``, protected as the published report protects them."""
+    period = Period.year(year)
     with network_scope():
-        return cached_compute(Period.year(year))
+        return protect_published(cached_compute(period), period)

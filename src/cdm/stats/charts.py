@@ -97,7 +97,8 @@ def donut_chart(items: list[tuple[str, float]], *, title: str, size: int = 220) 
 
 
 def trend_chart(series: list[tuple[str, float]], *, title: str, width: int = 560, height: int = 220) -> str:
-    """A line over time with each point's value written above it."""
+    """A line over time with each point's value written above it (hidden counts left out)."""
+    series = [(label, value) for label, value in series if not isinstance(value, str)]
     if not series:
         series = [("—", 0)]
     left, right, top_pad, bottom = 50, 20, 24, 30

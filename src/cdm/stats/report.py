@@ -34,7 +34,7 @@ from . import charts
 from .cache import cached_compute
 from .figures import Period
 from .models import ReportNarrative
-from .protection import protect
+from .protection import protect_published
 
 FORMATS = ("json", "html", "pdf", "csv")
 
@@ -71,8 +71,9 @@ def _table(caption, headers, pairs, *, names=None, chart="bar", total=False) -> 
     names = names or {}
     rows = [[names.get(k, k), v] for k, v in pairs]
     items = [(str(r[0]), r[1]) for r in rows]
-    if total and rows:
-        rows.append([_("Total"), sum(v for _, v in pairs if not isinstance(v, str))])
+    if total and rows and not any(isinstance(v, str) for _k, v in pairs):
+        # With a hidden cell the sum of the shown ones would only mislead: the total is published apart.
+        rows.append([_("Total"), sum(v for _, v in pairs)])
     drawn = {
         "bar": lambda: charts.bar_chart(items, title=caption),
         "donut": lambda: charts.donut_chart(items, title=caption),
@@ -113,19 +114,25 @@ def build(period: Period, *, protected: bool = True) -> dict:
         member_rows = list(
             Cite.objects.filter(slug__in=figures["by_cite"].keys()).order_by("country", "name")
         )
-    published = protect(figures) if protected else figures
+    published = protect_published(figures, period) if protected else figures
     names = labels()
     language = translation.get_language() or "fr"
     narrative = ReportNarrative.objects.filter(year=period.label_year, language=language[:2]).first()
-    country_names = {code: countries.name(code) for code in figures["beneficiaries"]["by_country"]}
+    country_names = {code: countries.name(code) for code in published["beneficiaries"]["by_country"]}
 
     b = published["beneficiaries"]
     profiles = published.get("profiles", {})
     monthly = published["monthly"]
-    months = [
-        (formats.date_format(_month_date(m), "M"), v["visits"] + v["participants"])
-        for m, v in monthly.items()
-    ]
+    if protected:
+        # Visits by month, protected like every breakdown (participants are counted by activity).
+        months = [(formats.date_format(_month_date(m), "M"), v["visits"]) for m, v in monthly.items()]
+        months_caption, months_header = _("Visites par mois"), _("Visites")
+    else:
+        months = [
+            (formats.date_format(_month_date(m), "M"), v["visits"] + v["participants"])
+            for m, v in monthly.items()
+        ]
+        months_caption, months_header = _("Bénéficiaires par mois"), _("Bénéficiaires")
     interviews = published["interviews"]
     workshops = published["workshops"]
     resources = published["resources"]
@@ -156,7 +163,7 @@ def build(period: Period, *, protected: bool = True) -> dict:
                 names=names["outcome"],
                 total=True,
             ),
-            _table(_("Bénéficiaires par mois"), [_("Mois"), _("Bénéficiaires")], months, chart="trend"),
+            _table(months_caption, [_("Mois"), months_header], months, chart="trend"),
             _table(
                 _("Visites par thème"),
                 [_("Thème"), _("Visites")],
@@ -261,7 +268,7 @@ def build(period: Period, *, protected: bool = True) -> dict:
         ),
         "vr_share_percent": round(100 * resources["members_with_vr_share"]),
         "previous": previous,
-        "change": _change(figures, previous),
+        "change": _change(published, previous),
         "narrative": narrative,
         "network": Network.current(),
         "is_network": not period.cites,
@@ -276,6 +283,8 @@ def _month_date(month: str) -> datetime.date:
 def _change(figures, previous) -> float | None:
     if not previous or not previous["beneficiaries"]:
         return None
+    if isinstance(previous["beneficiaries"], str) or isinstance(figures["beneficiaries"]["total"], str):
+        return None  # a hidden count: no change that would give it back
     return round(
         100 * (figures["beneficiaries"]["total"] - previous["beneficiaries"]) / previous["beneficiaries"], 1
     )
@@ -285,7 +294,7 @@ def render_json(period: Period, *, protected: bool = False, details: bool = Fals
     with network_scope():
         figures = cached_compute(period, details=details)
     if protected:
-        figures = protect(figures)
+        figures = protect_published(figures, period)
     if not details:
         figures.pop("period", None)  # exactly the standard's keys
     return json.dumps(figures, ensure_ascii=False, indent=2, sort_keys=True, default=str)
