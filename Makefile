@@ -20,7 +20,7 @@ $(BIN)/cdm: pyproject.toml
 	touch $@
 
 messages: $(BIN)/cdm .stamp-gettext
-	cd src/cdm && CDM_TESTING=1 ../../$(BIN)/cdm compilemessages -v0
+	cd src/cdm && CDM_DEBUG=1 ../../$(BIN)/cdm compilemessages -v0
 
 demo: $(BIN)/cdm messages
 	mkdir -p var
@@ -46,7 +46,8 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 lint: $(BIN)/cdm
 	$(BIN)/ruff check src tests tools bench
 	$(BIN)/ruff format --check src tests tools bench
-	CDM_TESTING=1 $(BIN)/cdm makemigrations --check --dry-run -v1
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml --no-cache
+	CDM_DEBUG=1 $(BIN)/cdm makemigrations --check --dry-run -v1
 
 test: $(BIN)/cdm messages browser-deps lint test-api test-sqlite test-postgres
 

@@ -147,9 +147,10 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
     shell = common.cdm(["shell", "-v0", "-c", DESKS % {"n": CLIENTS}], url, capture_output=True, text=True)
     tokens = [word for word in shell.stdout.split() if word.startswith("cdm_")]
     assert len(tokens) == CLIENTS, tokens
-    env = common.env_for(url) | {"CDM_BENCH_CEILING": "1"}
+    bench_dir = str(Path(__file__).resolve().parent)
+    env = common.env_for(url) | {"PYTHONPATH": bench_dir, "DJANGO_SETTINGS_MODULE": "bench_settings"}
     subprocess.run(
-        [str(common.BIN / "cdm"), "shell", "-c", "from cdm.bench_views import prepare; print(prepare())"],
+        [str(common.BIN / "cdm"), "shell", "-c", "from ceiling import prepare; print(prepare())"],
         env=env,
         check=True,
         capture_output=True,

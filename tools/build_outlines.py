@@ -6,7 +6,7 @@ package ``world-atlas`` (public domain):
     npm install --prefix /tmp/geo world-atlas@2
     python tools/build_outlines.py /tmp/geo/node_modules/world-atlas/countries-50m.json
 
-It writes ``src/cdm/public/data/outlines.json``: for the European frame and each
+It writes ``src/cdm/lib/data/outlines.json``: for the European frame and each
 overseas inset, its bounding box and the clipped, simplified rings in lon/lat.
 The product reads only that file; it needs no tile server and no network.
 """
@@ -131,7 +131,7 @@ def main(path):
             if len(clipped) >= 3:
                 shapes.append([[round(x, 3), round(y, 3)] for x, y in clipped])
         out[name] = {"bbox": list(box), "rings": shapes}
-    target = Path(__file__).resolve().parent.parent / "src/cdm/public/data/outlines.json"
+    target = Path(__file__).resolve().parent.parent / "src/cdm/lib/data/outlines.json"
     target.write_text(json.dumps(out, separators=(",", ":")))
     print(target, target.stat().st_size, "bytes", {k: len(v["rings"]) for k, v in out.items()})
 

@@ -68,18 +68,18 @@ INSTALLED_APPS = [
     "cdm.public",
     "cdm.desk",
     "cdm.api",
+    "cdm.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Session, login and messages: Django's own, except for a device's token call to the API.
-    "cdm.accounts.middleware.SessionMiddleware",
-    "cdm.accounts.middleware.LocaleMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "cdm.accounts.middleware.AuthenticationMiddleware",
-    "cdm.accounts.middleware.MessageMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cdm.accounts.middleware.CiteScopeMiddleware",
 ]

@@ -3,8 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from cdm.lib.admin import CdmModelAdmin
-
+from .admin_base import CdmModelAdmin
 from .models import User
 
 # Roles, not groups, say what an account may do (cdm.accounts.permissions): no groups to manage.

@@ -1,4 +1,4 @@
-from cdm.audit.context import acting_user
+from cdm.lib.actor import acting_user
 
 from .scoping import user_scope
 

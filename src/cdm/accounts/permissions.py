@@ -116,11 +116,9 @@ def role_of(user) -> str | None:
 
 def cite_id_of(target) -> int | None:
     """The Cité an object belongs to (its own, or through the object it belongs to), or None."""
-    from cdm.network.models import Cite
-
     if target is None or target is NETWORK:
         return None
-    if isinstance(target, Cite):
+    if isinstance(target, models.Model) and target._meta.label_lower == "network.cite":
         return target.pk
     if isinstance(target, int):
         return target

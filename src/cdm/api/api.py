@@ -25,10 +25,10 @@ from cdm.accounts.permissions import Action, require
 from cdm.accounts.scoping import network_scope, user_scope
 from cdm.accounts.tokens import token_user
 from cdm.activity.models import Interview, Visit
-from cdm.audit.context import acting_user
 from cdm.desk import selectors, services
 from cdm.desk.models import QueueTicket, TicketStatus
 from cdm.desk.services import DeskError
+from cdm.lib.actor import acting_user
 from cdm.network.models import Cite
 from cdm.stats.period_args import PeriodError
 

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from .context import current_actor
+from cdm.lib.actor import current_actor
 from .models import AuditEntry
 
 NEVER_LOGGED = {"password", "last_login", "digest"}  # secrets, and their hashes

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cdm.lib.admin import CdmModelAdmin, PolicyPermissions, partners_of
+from cdm.accounts.admin_base import CdmModelAdmin, PolicyPermissions, partners_of
 
 from .models import Cite, Contribution, Partner, Partnership, Pole, Site, SiteStop
 

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from . import selectors
-from .maps import member_map_svg
+from cdm.lib.maps import member_map_svg
 
 
 def _map(cites) -> str:

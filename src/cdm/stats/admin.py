@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cdm.lib.admin import CdmModelAdmin
+from cdm.accounts.admin_base import CdmModelAdmin
 
 from .models import ReportNarrative
 

@@ -28,7 +28,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
-from cdm.public.maps import member_map_svg
+from cdm.lib.maps import member_map_svg
 
 from . import charts
 from .cache import cached_compute

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from cdm.accounts.models import ApiToken, User
 from cdm.accounts.tokens import token_create, token_revoke
-from cdm.audit.context import acting_user
+from cdm.lib.actor import acting_user
 
 
 def _command_line_actor():

@@ -4,7 +4,8 @@
 ceiling the desk's throughput is compared with. ``ceiling_sql`` goes below Django's own idiom
 (one raw ``INSERT`` through the cursor) and is printed beside it for reference.
 
-Mounted only when CDM_BENCH_CEILING=1 (the benchmark's own server); never in production.
+Not part of the product: the benchmark's own server mounts these beside CDM's URLs
+(``bench_urls``, through ``bench_settings``, with ``bench/`` on the Python path).
 """
 
 import json

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cdm.network.demo import load_demo
+from cdm.demo.generator import load_demo
 
 
 class Command(BaseCommand):

@@ -1,10 +1,11 @@
 """The back-office's base: the Django admin, scoped by Cité, permissions from one table."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from cdm.accounts.permissions import ADD, CHANGE, DELETE, VIEW, may
+from .permissions import ADD, CHANGE, DELETE, VIEW, may
 
 
 class PolicyPermissions:
@@ -50,8 +51,7 @@ class CdmModelAdmin(PolicyPermissions, admin.ModelAdmin):
         return obj
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        from cdm.network.models import Cite, Partner
-
+        Cite, Partner = apps.get_model("network", "Cite"), apps.get_model("network", "Partner")
         user = request.user
         if not user.is_network_wide:
             if db_field.related_model is Cite:
@@ -61,8 +61,7 @@ class CdmModelAdmin(PolicyPermissions, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        from cdm.network.models import Partner
-
+        Partner = apps.get_model("network", "Partner")
         if db_field.related_model is Partner and not request.user.is_network_wide:
             kwargs["queryset"] = partners_of(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -76,8 +75,7 @@ class CdmModelAdmin(PolicyPermissions, admin.ModelAdmin):
 
 def partners_of(user):
     """The partner organisations a user may see: those working with one of their Cités."""
-    from cdm.network.models import Partner
-
+    Partner = apps.get_model("network", "Partner")
     if user.is_network_wide:
         return Partner.objects.all()
     return Partner.objects.filter(partnerships__cite__in=user.cite_ids).distinct()
