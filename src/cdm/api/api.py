@@ -30,6 +30,7 @@ from cdm.desk.models import QueueTicket, TicketStatus
 from cdm.desk.services import DeskError
 from cdm.lib.actor import acting_user
 from cdm.network.models import Cite
+from cdm.network.vocabularies import Channel
 from cdm.stats.period_args import PeriodError
 
 from . import schemas as s
@@ -400,7 +401,7 @@ def now_calling(request, cite: s.Slug):
             cite=target,
             status__in=[TicketStatus.CALLED, TicketStatus.CLOSED],
             called_at__gte=since,
-            visit__channel="in_person",
+            visit__channel=Channel.IN_PERSON,
         ).order_by("-called_at")[:8]
         return [{"code": t.code, "place": t.place, "called_at": t.called_at} for t in tickets]
 

@@ -17,7 +17,7 @@ from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, SiteKind
 from cdm.stats import charts
 
 from . import selectors
-from .models import QueueTicket
+from .models import QueueTicket, TicketStatus
 from .services import DeskError, cite_for
 
 AGE_KEYS = dict(zip(AgeBand.values, "QWERTY", strict=True))
@@ -221,6 +221,6 @@ def today(request):
             "cite": cite,
             "figures": figures,
             "tables": tables,
-            "waiting": QueueTicket.objects.filter(cite=cite, day=figures["date"], status="waiting").count(),
+            "waiting": QueueTicket.objects.filter(cite=cite, day=figures["date"], status=TicketStatus.WAITING).count(),
         },
     )

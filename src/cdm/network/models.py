@@ -48,9 +48,6 @@ class Cite(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def is_member_in(self, year: int) -> bool:
-        return self.member_since is None or self.member_since.year <= year
-
 
 class Site(models.Model):
     """Where a Cité delivers its offer: main site, associated centre, relay point, bus, ephemeral action."""
