@@ -35,7 +35,7 @@ def test_the_json_report_of_the_sample_is_exactly_the_expected_figures(sample):
 
 
 def test_a_year_without_activity_has_zero_figures(sample):
-    figures = json.loads(run_report("--year", "2030", "--format", "json"))
+    figures = json.loads(run_report("--year", "2027", "--format", "json"))
     assert figures["beneficiaries"]["total"] == 0 and figures["network"]["members"] == 24
 
 
@@ -115,6 +115,18 @@ def test_a_single_small_cell_takes_a_second_one_with_it():
     assert protect_breakdown({"a": 100, "b": 30}, 5) == {"a": 100, "b": 30}
 
 
+def test_hidden_cells_hold_at_least_k_together():
+    # Two hidden cells of 1 and 2: their sum (total minus the shown) would still be a small count.
+    assert protect_breakdown({"a": 100, "b": 1, "c": 2, "d": 40}, 5) == {
+        "a": 100,
+        "b": "< 5",
+        "c": "< 5",
+        "d": "< 5",
+    }
+    # A zero stays a zero, and is no complement.
+    assert protect_breakdown({"a": 100, "b": 3, "c": 0}, 5) == {"a": "< 5", "b": "< 5", "c": 0}
+
+
 def test_the_published_report_hides_small_profile_cells(client, sample):
     data = client.get("/fr/report/2024/json/").json()
     assert data["protected"]["threshold"] == 5
@@ -187,8 +199,11 @@ def test_only_the_manager_and_coordinator_see_small_counts(client, two_cites, co
     assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": 1}
     client.force_login(coordinator)
     assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": 1}
-    client.force_login(alpha["users"]["agent"])
-    assert client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"] == {"not_stated": "< 5"}
+    for role in ["agent", "observer", "counsellor"]:
+        client.force_login(alpha["users"][role])
+        gender = client.get("/fr/dashboard/alpha/2024/json/").json()["profiles"]["gender"]
+        # Every key listed, so that an absent one tells nothing; the small one hidden.
+        assert gender == {"female": 0, "male": 0, "other": 0, "not_stated": "< 5"}
 
 
 def test_figures_are_cached_until_the_data_of_their_period_changes(db, settings):
