@@ -157,15 +157,16 @@ def test_open_data_is_aggregated_protected_and_valid(sample, tmp_path):
         rows = list(csv.DictReader(f))
     hidden = [r for r in rows if r["hidden"]]
     assert hidden and all(r["visits"] == "" and r["hidden"] == "< 5" for r in hidden)
-    assert all(int(r["visits"]) >= 5 for r in rows if r["visits"])
+    assert all(int(r["visits"]) in (0,) or int(r["visits"]) >= 5 for r in rows if r["visits"])
     by_breakdown: dict = {}
     for r in rows:
         by_breakdown.setdefault((r["cite"], r["dimension"]), []).append(r)
     assert all(sum(1 for r in group if r["hidden"]) != 1 for group in by_breakdown.values())
     assert {r["value_label"] for r in rows if r["value"] == "female"} == {"Woman"}
     with open(tmp_path / "od" / "beneficiaries.csv", encoding="utf-8") as f:
-        total = sum(int(r["beneficiaries"]) for r in csv.DictReader(f))
-    assert total == 1774
+        rows = list(csv.DictReader(f))
+    total, hidden = sum(int(r["beneficiaries"] or 0) for r in rows), sum(1 for r in rows if r["hidden"])
+    assert total + hidden <= 1774 <= total + 4 * hidden
 
 
 def test_the_public_open_data_page_serves_each_year(client, sample):
