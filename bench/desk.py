@@ -1,7 +1,11 @@
 """`make bench-desk`: recording visits through the API with 50 concurrent clients against gunicorn
 on 127.0.0.1, beside the ceiling — a minimal Django view inserting one row into the same database.
 
-Targets: throughput ≥ 70 % of the ceiling's, p99 under 50 ms. Prints; asserts nothing.
+Targets (issue #11): at a desk's pace — 50 desks, open loop, 100 visits/s in all — p99 under 50 ms;
+at saturation, the stock Django path at least 0.5 × the ceiling's throughput. (The former target,
+p99 < 50 ms at saturation, is out of reach of any code here: with 50 closed-loop clients on two
+cores the latency is clients ÷ throughput, and the ceiling itself measures above it.) Prints;
+asserts nothing.
 
 The machine is shared and its speed drifts, so the ceiling and the API are measured side by side in
 interleaved rounds and the figures are the rounds' medians; the ceiling's table is first filled
@@ -81,9 +85,11 @@ def median_of(measures: list[dict]) -> dict:
 def paced(
     port: int, path: str, headers: dict, body: dict, seconds: float, mean_pause: float, tokens: list[str]
 ) -> dict:
-    """CLIENTS threads, each pausing a random 0..2×``mean_pause`` s between requests (a desk's pace).
+    """CLIENTS desks in an open loop: each sends on its own schedule (one visit every ``mean_pause`` s
+    on average, exponential gaps), whether or not its previous answer came back late.
 
-    At this low rate a Python client measures exactly; wrk counts its own pauses as latency.
+    Latency is counted from the scheduled send, so a slow server is not hidden by the client waiting
+    for it (coordinated omission). At this low rate a Python client measures exactly.
     """
     latencies: list[float] = []
     errors = [0]
@@ -96,9 +102,11 @@ def paced(
         mine_headers = headers | {"Authorization": f"Bearer {tokens[seed % len(tokens)]}"}
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
-        while time.perf_counter() < stop:
-            time.sleep(rng.uniform(0, 2 * mean_pause))
-            start = time.perf_counter()
+        due = time.perf_counter() + rng.uniform(0, mean_pause)
+        while due < stop:
+            time.sleep(max(0.0, due - time.perf_counter()))
+            start = due
+            due += rng.expovariate(1 / mean_pause)
             try:
                 conn.request("POST", path, template % uuid.uuid4(), mine_headers)
                 response = conn.getresponse()
@@ -208,8 +216,8 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
         ]
         c, r, a = (median_of([rnd[i] for rnd in rounds]) for i in range(3))
         ratios = [rnd[2]["rps"] / rnd[0]["rps"] for rnd in rounds]
-        # The same 50 clients as desks at a brisk pace: each records a visit every 0.5 s on average
-        # (about 100 visits a second in all, far above the busiest Cité's day).
+        # The same 50 clients as desks at a brisk pace, in an open loop: each records a visit every
+        # 0.5 s on average (about 100 visits a second in all, far above the network's busiest hour).
         d = paced(port, "/api/visits", headers, visit, max(seconds, 10), mean_pause=0.5, tokens=tokens)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -220,7 +228,7 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
         ("ceiling: minimal Django view, Model.objects.create", c),
         ("(for reference: the same with a raw cursor INSERT)", r),
         ("POST /api/visits", a),
-        ("POST /api/visits, 50 desks each sending every ~0.5 s", d),
+        ("POST /api/visits, 50 desks in an open loop, ~100 visits/s in all", d),
     ):
         print(
             f"[{kind}] {label}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, p90 {m['p90']:.1f} ms, "
@@ -229,10 +237,10 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
     print(
         f"[{kind}] throughput ratio {ratio:.2f}, median of {ROUNDS} rounds "
         f"({', '.join(f'{x:.2f}' for x in ratios)}; API / ceiling req/s per round: "
-        f"{per_round}) (target ≥ 0.70: {common.verdict(ratio >= 0.7)}; "
+        f"{per_round}) (target ≥ 0.50: {common.verdict(ratio >= 0.5)}; "
         f"{a['rps'] / r['rps']:.2f} of the raw-cursor view); "
-        f"p99 at saturation {a['p99']:.1f} ms (target < 50 ms: {common.verdict(a['p99'] < 50)}; "
-        f"the ceiling's own: {c['p99']:.1f} ms; at a desk's pace: {d['p99']:.1f} ms)",
+        f"p99 at a desk's pace {d['p99']:.1f} ms (target < 50 ms: {common.verdict(d['p99'] < 50)}; "
+        f"at saturation: {a['p99']:.1f} ms, the ceiling's own {c['p99']:.1f} ms)",
         flush=True,
     )
 
