@@ -47,6 +47,7 @@ def env_for(database_url: str) -> dict:
         CDM_SECRET_KEY="bench-secret-key",
         CDM_VAR_DIR=str(WORK),
         CDM_ALLOWED_HOSTS="127.0.0.1,localhost",
+        CDM_HTTPS="0",  # gunicorn on plain HTTP, no proxy
     )
 
 

@@ -48,6 +48,7 @@ def main() -> int:
         CDM_SECRET_KEY="fuzz-" + os.urandom(8).hex(),
         CDM_VAR_DIR=str(workdir),
         CDM_ALLOWED_HOSTS="127.0.0.1,localhost",
+        CDM_HTTPS="0",  # gunicorn on plain HTTP, no proxy
     )
     env["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'fuzz.sqlite3'}"
     label = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"

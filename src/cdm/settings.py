@@ -4,14 +4,20 @@
   default: SQLite in WAL mode under ``var/``.
 - ``CDM_SECRET_KEY``: required when ``CDM_DEBUG`` is off.
 - ``CDM_DEBUG``: ``1`` for development (the demo sets it).
+- ``CDM_ALLOWED_HOSTS``: the host names served, comma-separated.
+- ``CDM_HTTPS``: served over HTTPS (default: on unless ``CDM_DEBUG``): redirect to HTTPS, HSTS, secure cookies.
+- ``CDM_BEHIND_PROXY``: the TLS is ended by a reverse proxy that sets ``X-Forwarded-Proto`` and
+  ``X-Forwarded-For`` (default: on with ``CDM_HTTPS``); ``CDM_HSTS_SECONDS`` (default one year).
 - ``CDM_VAR_DIR``: where the embedded database and uploads live (default ``./var``).
 - ``CDM_SMALL_COUNT_THRESHOLD``: the k below which published profile cells read "< k".
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -41,13 +47,15 @@ VAR_DIR = Path(os.environ.get("CDM_VAR_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = env_bool("CDM_DEBUG", False)
 SECRET_KEY = os.environ.get("CDM_SECRET_KEY", "")
+# No environment variable but CDM_DEBUG gives a fixed key or extra hosts: the test suite's own settings
+# (cdm.test_settings) set what it needs, and a production process never loads them.
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("CDM_TESTING"):
+    if not DEBUG:
         raise ImproperlyConfigured("CDM_SECRET_KEY is required when CDM_DEBUG is off")
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
 ALLOWED_HOSTS = [h for h in os.environ.get("CDM_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-if DEBUG or env_bool("CDM_TESTING"):
+if DEBUG:
     ALLOWED_HOSTS += ["testserver", "[::1]"]
 
 INSTALLED_APPS = [
@@ -59,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "ninja",
+    "csp",
+    "axes",
     "cdm.accounts",
     "cdm.network",
     "cdm.activity",
@@ -73,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -82,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cdm.accounts.middleware.CiteScopeMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cdm.urls"
@@ -124,7 +137,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes): after 5 wrong passwords for one account from one address, that
+# account is refused from that address for 15 minutes, even with the right password. Only staff sign
+# in (the admin's login page); devices use tokens. Successful sign-ins are not logged.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "cdm.lib.admin_site.locked_out"
+AXES_CLIENT_IP_CALLABLE = "cdm.lib.admin_site.client_ip"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [
@@ -155,8 +185,44 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+# Pages read the CSRF token from themselves ({% csrf_token %}, or the desk's json_script), never the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# HTTPS: on by default in production; CDM_HTTPS=0 only for a local server without TLS.
+HTTPS = env_bool("CDM_HTTPS", not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("CDM_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CDM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("CDM_HSTS_PRELOAD", True)
+    if env_bool("CDM_BEHIND_PROXY", True):
+        # The proxy ends the TLS and must set (not pass on) these two headers.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): no inline script or style, no eval, nothing from elsewhere.
+# Data reaches scripts through json_script or data- attributes; every script is a static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Computed figures are cached until the data changes (see cdm.stats.cache), at most this long;
 # a month's breakdowns (cdm.stats.months), keyed by that month's own data, are kept longer.
