@@ -166,7 +166,7 @@ def test_open_data_is_aggregated_protected_and_valid(sample, tmp_path):
     with open(tmp_path / "od" / "beneficiaries.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     total, hidden = sum(int(r["beneficiaries"] or 0) for r in rows), sum(1 for r in rows if r["hidden"])
-    assert total + hidden <= 1774 <= total + 4 * hidden
+    assert hidden and total + hidden <= 1774  # complementary cells may hold more than k - 1
 
 
 def test_the_public_open_data_page_serves_each_year(client, sample):
