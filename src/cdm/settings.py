@@ -105,7 +105,9 @@ LOGIN_URL = "admin:login"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        # The report's stylesheet is a static file for the pages (CSP: no inline style) and inlined
+        # into the PDF and the standalone report ({% include "stats/report.css" %}).
+        "DIRS": [PACKAGE_DIR / "templates", PACKAGE_DIR / "stats" / "static"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
