@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cdm.accounts.scoping import network_scope
+from cdm.lib.maps import member_map_svg
 from cdm.network.models import Cite, Network, Site
 from cdm.network.vocabularies import (
     ActivityKind,
@@ -28,7 +29,6 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
-from cdm.lib.maps import member_map_svg
 
 from . import charts
 from .cache import cached_compute
