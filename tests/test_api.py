@@ -77,7 +77,9 @@ BAD = [
     ({"theme": "job", "outcome": "teleportation"}, "outcome"),
     ({"theme": "cooking", "outcome": "information"}, "theme"),
     ({"theme": "job", "outcome": "information", "uid": "a\u0000b"}, "uid"),
-    ({"theme": "job", "outcome": "information", "uid": "x" * 100_000}, "uid"),
+    ({"theme": "job", "outcome": "information", "uid": "x" * 1000}, "uid"),
+    ({"theme": "job", "outcome": "information", "uid": "jean-dupont-1990-01-01"}, "uid"),
+    ({"theme": "job", "outcome": "information", "date": "1990-01-01"}, "date"),
     ({"theme": "job", "outcome": "information", "site": "\u0000"}, "site"),
     ({"theme": "job", "outcome": "information", "date": "2024-02-30"}, "date"),
     ({"theme": "job", "outcome": "information", "date": "9999-01-01"}, "date"),
@@ -262,7 +264,7 @@ def test_the_desk_service_refuses_what_the_model_does_not_allow(alpha_beta):
                 services.visit_record(
                     user=agent, cite=alpha["cite"], theme="job", outcome="information", **{field: value}
                 )
-            assert refused.value.field == field and "valeur non permise" in refused.value.message
+            assert refused.value.field == field and refused.value.message
         with pytest.raises(services.DeskError) as refused:
             services.visit_record(
                 user=agent, cite=alpha["cite"], theme="training", pole="emploi", outcome="information"
