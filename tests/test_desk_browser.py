@@ -49,17 +49,17 @@ def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, worl
     presses = ["1", "Enter", "1"]
     for key in presses:
         page.keyboard.press(key)
-    page.wait_for_function("document.getElementById('desk').dataset.sent === '1'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.sent === '1'")
     assert page.locator("#desk").get_attribute("data-last-steps") == "3"
     # With a full profile: theme, profile (age W, gender A, status Z, one key each), outcome (3: interview).
     for key in ["1", "w", "a", "z", "3"]:
         page.keyboard.press(key)
-    page.wait_for_function("document.getElementById('desk').dataset.sent === '2'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.sent === '2'")
     assert page.locator("#desk").get_attribute("data-last-steps") == "3"
     # A phone call: channel key P on the theme step, then the same three interactions.
     for key in ["p", "1", "Enter", "2"]:
         page.keyboard.press(key)
-    page.wait_for_function("document.getElementById('desk').dataset.sent === '3'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.sent === '3'")
     page.wait_for_selector("#last li.has-ticket")
     assert "Ticket J-1" in page.locator("#last").inner_text()
     recorded = visits()
@@ -75,9 +75,9 @@ def test_an_agent_records_visits_by_keyboard_in_three_interactions(browser, worl
     with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:
         page.keyboard.press("u")
     assert deleted.value.status == 204
-    page.wait_for_function("document.getElementById('flash').textContent.includes('annulée')")
+    page.wait_for_function("() => document.getElementById('flash').textContent.includes('annulée')")
     assert len(visits()) == 2
-    page.wait_for_function("document.getElementById('count-total').textContent === '2'")
+    page.wait_for_function("() => document.getElementById('count-total').textContent === '2'")
     context.close()
 
 
@@ -89,7 +89,7 @@ def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(br
     for _ in range(3):
         for key in ["1", "Enter", "3"]:
             agent.keyboard.press(key)
-    agent.wait_for_function("document.getElementById('desk').dataset.sent === '3'")
+    agent.wait_for_function("() => document.getElementById('desk').dataset.sent === '3'")
     # A second browser watches the queue: the manager's screen.
     watch_ctx, watcher = signed_in(browser, url, "manager-alpha")
     watcher.goto(f"{url}/fr/desk/queue/")
@@ -105,7 +105,7 @@ def test_a_counsellor_calls_transfers_and_closes_while_another_screen_watches(br
     counsellor.wait_for_selector("#with-you:not([hidden])")
     assert "J-1" in counsellor.locator("#with-you").inner_text()
     watcher.wait_for_selector('li[data-ticket="J-1"]', state="detached")  # live, without reload
-    screen.wait_for_function("document.getElementById('current').textContent.includes('J-1')")
+    screen.wait_for_function("() => document.getElementById('current').textContent.includes('J-1')")
     assert "Bureau 2" in screen.locator("#current").inner_text()
     # Transfer J-2 to another theme from the waiting list.
     counsellor.locator('li[data-ticket="J-2"] select').select_option("theme:business")
@@ -130,31 +130,31 @@ def test_the_desk_keeps_recording_offline_and_sends_when_back(browser, world):
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()  # now under the service worker's control
     page.wait_for_selector("#desk[data-ready=true]")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     # Offline mode reaches the network path of a service-worker-controlled page a moment later than
     # the page itself: wait until a request from the page really fails.
     page.wait_for_function(
-        "fetch('/api/openapi.json', {cache: 'no-store'}).then(() => false, () => true)", polling=100
+        "() => fetch('/api/openapi.json', {cache: 'no-store'}).then(() => false, () => true)", polling=100
     )
     for _ in range(2):
         for key in ["1", "Enter", "2"]:
             page.keyboard.press(key)
-    page.wait_for_function("document.getElementById('desk').dataset.pending === '2'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.pending === '2'")
     assert "Hors ligne" in page.locator("#net-status").inner_text()
     assert "2 visite(s) en attente" in page.locator("#pending").inner_text()
     # A reload without network: the page comes from the service worker, the visits from IndexedDB.
     page.reload()
     page.wait_for_selector("#desk[data-ready=true]")
-    page.wait_for_function("document.getElementById('desk').dataset.pending === '2'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.pending === '2'")
     for key in ["1", "Enter", "1"]:
         page.keyboard.press(key)
-    page.wait_for_function("document.getElementById('desk').dataset.pending === '3'")
+    page.wait_for_function("() => document.getElementById('desk').dataset.pending === '3'")
     assert len(visits()) == 0
 
     context.set_offline(False)
-    page.wait_for_function("document.getElementById('desk').dataset.pending === '0'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('desk').dataset.pending === '0'", timeout=20000)
     recorded = visits()
     assert len(recorded) == 3 and len({v.uid for v in recorded}) == 3
     # Sending the same visits again (a flaky network's retry) stores nothing more.
