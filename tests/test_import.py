@@ -203,7 +203,12 @@ def test_a_package_without_cites_is_rejected(package):
 def test_a_manager_may_only_bring_their_own_cites_rows():
     assert import_package(SAMPLE).ok
     before = snapshot()
-    result = import_package(SAMPLE, allowed_cites={"porto"})
+    from cdm.accounts.models import Role, User
+
+    manager = User.objects.create_user("manager-porto", password="pw", role=Role.MANAGER)
+    with scopes_disabled():
+        manager.cites.add(Cite.objects.get(slug="porto"))
+    result = import_package(SAMPLE, user=manager)
     assert not result.ok
     assert any(p.field == "cite" and "bruxelles" in p.reason for p in result.problems)
     assert snapshot() == before

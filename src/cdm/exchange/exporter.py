@@ -17,6 +17,7 @@ from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 
+from .cells import formula_safe
 from .schema import TABLES, datapackage
 
 
@@ -200,9 +201,14 @@ def export_package(path: str | Path, *, year: int, cite: str | None = None) -> d
                 writer = csv.writer(buffer, lineterminator="\r\n")
                 writer.writerow(table.field_names)
                 n = 0
+                # Free text is written safe to open in a spreadsheet; the import takes the quote off.
+                free = [i for i, f in enumerate(table.fields) if f.type in {"text", "id"}]
                 target = None if as_zip else open(path / table.filename, "w", encoding="utf-8", newline="")
                 for row in rows[table.name]:
-                    writer.writerow([_cell(v) for v in row])
+                    cells = [_cell(v) for v in row]
+                    for i in free:
+                        cells[i] = formula_safe(cells[i])
+                    writer.writerow(cells)
                     n += 1
                     if target is not None and n % 5000 == 0:
                         target.write(buffer.getvalue())

@@ -7,6 +7,7 @@ package and goes through exactly the same validation and import.
 
 import datetime
 import io
+import zipfile
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .package import MAX_COLUMNS, MAX_ROWS, PackageTooLarge, check_upload_size, check_zip
 from .schema import TABLES, Field
 
 TYPE_HELP = {
@@ -133,10 +135,21 @@ def _text(value) -> str:
 
 
 class SpreadsheetPackage:
-    """A filled template, read like a package: each sheet named after a table is that table's CSV."""
+    """A filled template, read like a package: each sheet named after a table is that table's CSV.
 
-    def __init__(self, path: str | Path):
+    Bounded like a package: the file's size, the zip inside every .xlsx (declared sizes and
+    ratio), and each sheet's declared dimensions, refused before a row is read; a sheet that
+    declares none is read within the same bounds."""
+
+    def __init__(self, path: str | Path, *, name: str | None = None):
         self.path = Path(path)
+        self.name = name or self.path.name
+        check_upload_size(self.name, self.path.stat().st_size)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                check_zip(archive, self.name)
+        except zipfile.BadZipFile as exc:
+            raise ValueError(str(exc)) from exc
         try:
             self.workbook = load_workbook(self.path, read_only=True, data_only=True)
         except InvalidFileException as exc:
@@ -151,16 +164,35 @@ class SpreadsheetPackage:
     def __exit__(self, *exc):
         self.close()
 
+    def _sheet(self, filename: str):
+        """The sheet of a table, its declared dimensions checked."""
+        sheet = self.workbook[filename.removesuffix(".csv")]
+        rows, columns = sheet.max_row, sheet.max_column
+        if (rows or 0) > MAX_ROWS or (columns or 0) > MAX_COLUMNS:
+            raise PackageTooLarge(
+                filename,
+                _(
+                    "la feuille déclare %(rows)s lignes et %(columns)s colonnes : "
+                    "au plus %(max_rows)s lignes et %(max_columns)s colonnes"
+                )
+                % {"rows": rows, "columns": columns, "max_rows": MAX_ROWS, "max_columns": MAX_COLUMNS},
+            )
+        return sheet
+
     def has(self, filename: str) -> bool:
         name = filename.removesuffix(".csv")
         if name not in self.workbook.sheetnames:
             return False
         # An untouched sheet (header only) counts as absent, except cites, which is always required.
-        return name == "cites" or self.workbook[name].max_row > 1
+        return name == "cites" or (self._sheet(filename).max_row or 2) > 1
 
     def rows(self, filename: str):
-        sheet = self.workbook[filename.removesuffix(".csv")]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        sheet = self._sheet(filename)
+        # An unsized sheet (no dimension declared) is read within the bounds all the same.
+        limits = {"max_col": MAX_COLUMNS} if sheet.max_row is None else {}
+        for line, row in enumerate(sheet.iter_rows(values_only=True, **limits), start=1):
+            if line > MAX_ROWS:
+                raise PackageTooLarge(filename, _("la feuille dépasse %(n)s lignes") % {"n": MAX_ROWS})
             cells = [_text(v) for v in row]
             while cells and cells[-1] == "" and line > 1:
                 cells.pop()

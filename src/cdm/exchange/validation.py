@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from .cells import formula_unquote
 from .schema import Field
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -31,6 +32,9 @@ def parse(field: Field, raw: str):
             raise CellError(_("valeur obligatoire manquante"))
         return None
     kind = field.type
+    if kind in {"text", "id"}:
+        # The export protects free text from spreadsheets' formulas (cells.py): undone here.
+        value = formula_unquote(value)
     if kind in {"text", "id", "slug"}:
         if len(value) > field.max_length:
             raise CellError(_("trop long (%(n)d caractères au plus)") % {"n": field.max_length})

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from cdm.accounts.models import Role
+from cdm.accounts.permissions import NETWORK, Action, may
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Visit
 from cdm.network.models import Cite
@@ -20,6 +20,7 @@ from cdm.network.models import Cite
 from .exporter import export_package
 from .importer import import_package
 from .opendata import opendata_zip
+from .package import PackageTooLarge, check_upload_size
 from .spreadsheet import template_workbook
 
 ZIP = "application/zip"
@@ -39,22 +40,19 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["package"]
         if Path(upload.name).suffix.lower() not in {".zip", ".xlsx"}:
             raise forms.ValidationError(_("Un fichier .zip ou .xlsx est attendu."))
+        try:
+            check_upload_size(Path(upload.name).name, upload.size)
+        except PackageTooLarge as exc:
+            raise forms.ValidationError(
+                "%(file)s : %(reason)s", params={"file": exc.file, "reason": exc.reason}
+            ) from None
         return upload
-
-
-def _may_exchange(user) -> bool:
-    return user.is_superuser or user.role in {Role.COORDINATOR, Role.MANAGER}
-
-
-def _allowed_slugs(user) -> set[str] | None:
-    if user.is_network_wide:
-        return None
-    return set(Cite.objects.filter(pk__in=user.cite_ids).values_list("slug", flat=True))
 
 
 @login_required
 def upload(request):
-    if not _may_exchange(request.user):
+    # Which Cités the user may import into is asked row by row by the import itself.
+    if not may(request.user, Action.IMPORT):
         raise PermissionDenied
     result = None
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -67,8 +65,8 @@ def upload(request):
             tmp.flush()
             result = import_package(
                 tmp.name,
-                allowed_cites=_allowed_slugs(request.user),
                 user=request.user,
+                name=upload_file.name,
                 dry_run=form.cleaned_data["dry_run"],
             )
     status = 400 if result is not None and not result.ok else 200
@@ -89,17 +87,20 @@ def template(request):
 
 @login_required
 def export(request, year: int):
-    if not _may_exchange(request.user):
+    user = request.user
+    if not may(user, Action.EXPORT):
         raise PermissionDenied
     slug = request.GET.get("cite") or None
-    allowed = _allowed_slugs(request.user)
-    if allowed is not None:
-        if slug is None and len(allowed) == 1:
-            slug = next(iter(allowed))
-        if slug not in allowed:
+    if slug is None and not may(user, Action.EXPORT, NETWORK):
+        own = Cite.objects.filter(pk__in=user.cite_ids).values_list("slug", flat=True)
+        if len(own) != 1:
             raise Http404
-    with network_scope():
-        if slug and not Cite.objects.filter(slug=slug).exists():
+        slug = own[0]
+    if slug is not None:
+        with network_scope():
+            cite = Cite.objects.filter(slug=slug).first()
+        # A Cité the user may not export is as absent as one that does not exist.
+        if cite is None or not may(user, Action.EXPORT, cite):
             raise Http404
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "package.zip"
