@@ -234,14 +234,21 @@ FIGURES_MONTH_SECONDS = 60 * 60 * 24 * 90
 FIGURES_THREADS = env_int("CDM_FIGURES_THREADS", 2)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "cdm"},
-    # Shared by every process of the server: a figure computed once serves all of them.
+    # Shared by every process and every server: a figure computed once serves all of them. The
+    # database's own table by default (nothing else to run); Redis in production (CDM_REDIS_URL).
     "figures": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": VAR_DIR / "cache",
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cdm_figures_cache",
         # Months × Cités × kinds: far more than the default 300 entries.
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
 }
+if os.environ.get("CDM_REDIS_URL"):
+    CACHES["figures"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["CDM_REDIS_URL"],
+        "KEY_PREFIX": "cdm-figures",
+    }
 
 # The waiting room's screen shows the calls of the last hours.
 NOW_CALLING_HOURS = 2

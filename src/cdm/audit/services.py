@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from cdm.lib.actor import current_actor
+
 from .models import AuditEntry
 
 NEVER_LOGGED = {"password", "last_login", "digest"}  # secrets, and their hashes

@@ -6,7 +6,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from .services import audit_record, snapshot
 
 AUDITED_APPS = {"network", "activity", "accounts", "stats"}
-_before: dict = {}
 
 
 NOT_AUDITED = {"network.DirectoryVersion", "stats.MonthRevision"}  # caches' markers, not data
@@ -16,16 +15,13 @@ def _audited(sender) -> bool:
     return sender._meta.app_label in AUDITED_APPS and sender._meta.label not in NOT_AUDITED
 
 
-def _key(instance):
-    return (type(instance), instance.pk, id(instance))
-
-
 def on_pre_save(sender, instance, raw=False, **kwargs):
     if raw or not _audited(sender) or instance.pk is None or instance._state.adding:
         return
     old = sender._base_manager.filter(pk=instance.pk).first()
     if old is not None:
-        _before[_key(instance)] = snapshot(old)
+        # Kept on the instance itself, never in a module's dict: nothing outlives the save.
+        instance._cdm_audit_before = snapshot(old)
 
 
 def on_post_save(sender, instance, created, raw=False, **kwargs):
@@ -38,7 +34,7 @@ def on_post_save(sender, instance, created, raw=False, **kwargs):
     if created:
         audit_record(obj=instance, action="create", changes={k: [None, v] for k, v in after.items()})
         return
-    before = _before.pop(_key(instance), {})
+    before = instance.__dict__.pop("_cdm_audit_before", {})
     diff = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     if diff:
         audit_record(obj=instance, action="change", changes=diff)

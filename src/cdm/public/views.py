@@ -2,8 +2,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import selectors
 from cdm.lib.maps import member_map_svg
+
+from . import selectors
 
 
 def _map(cites) -> str:

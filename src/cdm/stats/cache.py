@@ -1,12 +1,22 @@
-"""Figures are recomputed only when the data they read changed.
+"""Figures are recomputed only when the data they read changed. The caches of the figures, all of them:
 
-The fingerprint is cheap (index lookups): for each month of the period, the count of its visits
-and its revision (``cdm.stats.months``: corrections, deletions, interviews, imports); for the
-period's activities, their count and largest id; for the small tables, the same over the whole
-table; and the last audit entry (every correction, deletion and import writes one). A past year's report
-stays cached while today's desks record visits; any write the figures could see changes the
-fingerprint. The cache is shared by all the server's processes (files under ``var/``), and
-entries also expire after ``FIGURES_CACHE_SECONDS``.
+1. **A period's figures** (this module, ``cached_compute``): keyed on the period, its filters, the
+   scope's Cités and a *fingerprint* of the data — for each month of the period, the count of its
+   visits and its revision; for the period's activities, their count and largest id; for the small
+   tables, the same over the whole table; and the last audit entry (every correction, deletion and
+   import writes one). Any write the figures could see changes the fingerprint, so nobody
+   invalidates these entries: they are simply never asked for again, and expire after
+   ``FIGURES_CACHE_SECONDS``.
+2. **A month's breakdowns** (``cdm.stats.months``): keyed on the month, the scope and that month's
+   visit count and revision. The revision is changed by the writes themselves — signals for the ORM
+   (a visit corrected, moved or deleted, an interview written) and ``months.bump_all()`` after the
+   bulk writes of an import or the demo. Kept ``FIGURES_MONTH_SECONDS``.
+3. **The published figures' protection** (``cdm.stats.protection``) and the anonymous report pages
+   (``cdm.stats.views``): keyed like 1., or short-lived (``PUBLIC_REPORT_SECONDS``).
+
+1 and 2 live in Django's cache framework under the ``figures`` alias, shared by every process and
+every server: the database's own table by default (``cdm migrate`` makes it), Redis in production
+(``CDM_REDIS_URL``). Nothing is kept in a module's memory.
 """
 
 import hashlib

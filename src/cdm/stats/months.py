@@ -28,7 +28,6 @@ from cdm.lib import planner
 
 EVERY_MONTH = datetime.date(1900, 1, 1)
 _marks_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("month_marks_read", default=None)
-_old_dates: dict = {}
 
 
 def month_of(day: datetime.date) -> datetime.date:
@@ -160,12 +159,12 @@ def _compute_all(compute_part, periods: list) -> list:
 def _on_visit_pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance._state.adding or instance.pk is None:
         return
-    old = sender._base_manager.filter(pk=instance.pk).values_list("date", flat=True).first()
-    _old_dates[id(instance)] = old
+    # Kept on the instance itself, never in a module's dict: nothing outlives the save.
+    instance._cdm_old_date = sender._base_manager.filter(pk=instance.pk).values_list("date", flat=True).first()
 
 
 def _on_visit_saved(sender, instance, created, raw=False, **kwargs):
-    old = _old_dates.pop(id(instance), None)
+    old = instance.__dict__.pop("_cdm_old_date", None)
     if not created:
         bump(instance.date, old)
 
