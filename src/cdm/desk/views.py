@@ -221,6 +221,8 @@ def today(request):
             "cite": cite,
             "figures": figures,
             "tables": tables,
-            "waiting": QueueTicket.objects.filter(cite=cite, day=figures["date"], status=TicketStatus.WAITING).count(),
+            "waiting": QueueTicket.objects.filter(
+                cite=cite, day=figures["date"], status=TicketStatus.WAITING
+            ).count(),
         },
     )

@@ -160,7 +160,9 @@ def _on_visit_pre_save(sender, instance, raw=False, **kwargs):
     if raw or instance._state.adding or instance.pk is None:
         return
     # Kept on the instance itself, never in a module's dict: nothing outlives the save.
-    instance._cdm_old_date = sender._base_manager.filter(pk=instance.pk).values_list("date", flat=True).first()
+    instance._cdm_old_date = (
+        sender._base_manager.filter(pk=instance.pk).values_list("date", flat=True).first()
+    )
 
 
 def _on_visit_saved(sender, instance, created, raw=False, **kwargs):
