@@ -8,7 +8,7 @@ from .services import audit_record, snapshot
 AUDITED_APPS = {"network", "activity", "accounts", "stats"}
 
 
-NOT_AUDITED = {"network.DirectoryVersion", "stats.MonthRevision"}  # caches' markers, not data
+NOT_AUDITED = {"stats.MonthRevision"}  # caches' markers, not data
 
 
 def _audited(sender) -> bool:

@@ -21,7 +21,6 @@ from cdm.accounts.models import Role, User
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.lib import planner
-from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Network, Partner, Partnership, Pole, Site, SiteStop
 from cdm.network.vocabularies import (
     ActivityKind,
@@ -218,8 +217,7 @@ def load_demo(
         accounts = _accounts(cites, partners)
         _activities(rng, cites, sites, partners, scale, progress)
         _visits(rng, cites, sites, poles, partners, scale, progress)
-        # Bulk writes send no signals: cached lookups and the report's months start over.
-        directory.bump()
+        # Bulk writes send no signals: the report's months start over.
         months.bump_all()
     planner.refresh()
     cache.compute_reports([YEAR])  # the demo's report opens at once

@@ -35,7 +35,6 @@ from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit, visit_date_bounds
 from cdm.audit.services import audit_import
 from cdm.lib import planner
-from cdm.network import directory
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
 from cdm.stats import months
@@ -529,8 +528,7 @@ class PackageImport:
             for cite_id, counts in sorted(self.touched.items(), key=lambda item: item[0] or 0):
                 summary = {"source": self.name, **{what: dict(n) for what, n in sorted(counts.items())}}
                 audit_import(summary=summary, cite_id=cite_id, user=self.user, content_type_model=Visit)
-            # Bulk writes send no signals: the desks' cached lookups and the report's months start over.
-            directory.bump()
+            # Bulk writes send no signals: the report's months start over.
             months.bump_all()
         planner.refresh()  # the planner learns the new shape of the tables
         self.result.written = True

@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class NetworkConfig(AppConfig):
     name = "cdm.network"
     verbose_name = _("Réseau")
-
-    def ready(self):
-        from . import directory
-
-        directory.connect_signals()

@@ -268,21 +268,3 @@ class Network(models.Model):
     @classmethod
     def current(cls) -> "Network":
         return cls.objects.first() or cls()
-
-
-class DirectoryVersion(models.Model):
-    """A number, changed whenever a Cité, a site, a pôle, a staff account or its Cités change.
-
-    The desk's hot path keeps these lookups per process (``cdm.network.directory``) and reads this
-    number with the token in the same query: a change made by any process or server is seen by
-    the next request.
-    """
-
-    n = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("version de l'annuaire")
-        verbose_name_plural = _("versions de l'annuaire")
-
-    def __str__(self) -> str:
-        return str(self.n)
