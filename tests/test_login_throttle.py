@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
+from django.test import override_settings
 from django.utils import timezone
 
 from cdm.accounts.models import Role, User
@@ -71,3 +72,20 @@ def test_a_successful_sign_in_resets_the_count_and_is_not_logged(client, agent):
         sign_in(client, "agent-alpha", "wrong")
     assert sign_in(client, "agent-alpha", RIGHT).status_code == 302
     assert AccessLog.objects.count() == 0
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_behind_the_proxy_the_address_is_the_one_the_proxy_saw(client, agent):
+    def via_proxy(password, seen):
+        return client.post(
+            LOGIN,
+            {"username": "agent-alpha", "password": password},
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"203.0.113.99, {seen}",  # the first entry is the client's word only
+            HTTP_X_FORWARDED_PROTO="https",
+        )
+
+    for _ in range(5):
+        via_proxy("wrong", "198.51.100.1")
+    assert via_proxy(RIGHT, "198.51.100.1").status_code == 429
+    assert via_proxy(RIGHT, "198.51.100.2").status_code == 302
