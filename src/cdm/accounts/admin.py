@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import CdmModelAdmin
+from .admin_base import CdmModelAdmin, PolicyPermissions
 from .models import User
 
 # Roles, not groups, say what an account may do (cdm.accounts.permissions): no groups to manage.
@@ -22,3 +22,12 @@ class UserAdmin(CdmModelAdmin, DjangoUserAdmin):
         (_("Rôle"), {"fields": ["role", "cites", "partner", "is_active"]}),
     ]
     add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "role", "cites", "partner"]})]
+
+
+# Sign-in lockouts (django-axes): the coordination reads them and lifts them, as the one rule says.
+for _model, _admin in list(admin.site._registry.items()):
+    if _model._meta.app_label == "axes":
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(f"Cdm{type(_admin).__name__}", (PolicyPermissions, type(_admin)), {})
+        )
