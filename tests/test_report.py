@@ -238,3 +238,20 @@ def test_figures_are_cached_until_the_data_of_their_period_changes(db, settings)
             figures_cache.cached_compute(period)["beneficiaries"]["total"]
             == first["beneficiaries"]["total"] + 1
         )
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "nl", "es", "ca", "pt", "it"])
+def test_the_report_exists_in_every_language_of_the_network(client, sample, language):
+    from django.utils import translation
+
+    with translation.override(language):
+        heading = translation.gettext("Les bénéficiaires")
+    if language != "fr":
+        assert heading != "Les bénéficiaires"
+    response = client.get(f"/{language}/report/2024/")
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    assert heading in response.content.decode()
+    pdf = client.get(f"/{language}/report/2024/pdf/")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages[:3])
+    assert heading in text

@@ -169,7 +169,7 @@ LANGUAGES = [
     ("it", "Italiano"),
 ]
 # Languages whose catalogue is complete: the annual report exists in these.
-COMPLETE_LANGUAGES = ["fr", "en"]
+COMPLETE_LANGUAGES = ["fr", "en", "nl", "es", "ca", "pt", "it"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
