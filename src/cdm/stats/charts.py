@@ -6,8 +6,11 @@ direct labels, so a greyscale print loses nothing.
 """
 
 import math
+from numbers import Number
 
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.numberformat import format as number_format
 from django.utils.safestring import mark_safe
 
 # Dark-to-light blues and a warm accent: distinct in lightness once printed in grey.
@@ -15,12 +18,55 @@ PALETTE = ["#0b3d6e", "#2f6fab", "#6b9fd0", "#a9c8e8", "#d8e6f4", "#b3541e", "#e
 INK = "#1f2933"
 
 
-def _fmt(n) -> str:
-    if isinstance(n, str):
-        return n
-    if isinstance(n, float) and not n.is_integer():
-        return f"{n:,.1f}".replace(",", "\u202f")
-    return f"{int(n):,}".replace(",", "\u202f")
+# How each language of the network writes a number: thousands separator, decimal separator, the
+# smallest number of digits grouped (2: "1774" but "11.774", as Spanish and European Portuguese
+# readers expect), and a percentage (where its sign goes). Every number of the report's HTML, PDF
+# and charts goes through ``format_number``; JSON and CSV keep the numbers themselves.
+NUMBER_FORMATS = {
+    "fr": ("\u202f", ",", 1, "{}\u202f%"),
+    "en": (",", ".", 1, "{}%"),
+    "nl": (".", ",", 1, "{}%"),
+    "es": (".", ",", 2, "{}\u00a0%"),
+    "ca": (".", ",", 1, "{}\u00a0%"),
+    "pt": (".", ",", 2, "{}%"),
+    "it": (".", ",", 1, "{}%"),
+}
+
+
+def _number_format(language: str | None = None) -> tuple[str, str, int, str]:
+    language = (language or translation.get_language() or "fr")[:2]
+    return NUMBER_FORMATS.get(language, NUMBER_FORMATS["fr"])
+
+
+def format_number(n, decimals: int | None = None, *, language: str | None = None) -> str:
+    """``n`` written as a reader of the language expects it; a hidden count ("< 5") stays as it is.
+
+    A whole number has no decimals; another number one, unless ``decimals`` says otherwise.
+    """
+    if not isinstance(n, Number) or isinstance(n, bool):
+        return "" if n is None else str(n)
+    thousands, decimal, min_grouping, _percent = _number_format(language)
+    if decimals is None:
+        decimals = 0 if float(n).is_integer() else 1
+    grouped = abs(n) >= 10 ** (3 + min_grouping - 1)
+    return number_format(
+        n,
+        decimal,
+        decimal_pos=decimals,
+        grouping=3 if grouped else 0,
+        thousand_sep=thousands,
+        force_grouping=grouped,
+    )
+
+
+def format_percent(n, decimals: int | None = None, *, language: str | None = None) -> str:
+    """A percentage: "12,5 %" in French, "12.5%" in English."""
+    if not isinstance(n, Number) or isinstance(n, bool):
+        return "" if n is None else str(n)
+    return _number_format(language)[3].format(format_number(n, decimals, language=language))
+
+
+_fmt = format_number
 
 
 def bar_chart(items: list[tuple[str, float]], *, title: str, width: int = 560) -> str:
@@ -90,7 +136,7 @@ def donut_chart(items: list[tuple[str, float]], *, title: str, size: int = 220) 
         parts.append(
             f'<rect x="{size + 10}" y="{y - 11}" width="14" height="14" fill="{colour}" stroke="{INK}" '
             f'stroke-width="0.5"/><text x="{size + 30}" y="{y}" font-size="13" fill="{INK}">'
-            f"{escape(label)} — {_fmt(value)} ({100 * value / total:.0f}\u202f%)</text>"
+            f"{escape(label)} — {_fmt(value)} ({format_percent(100 * value / total, 0)})</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

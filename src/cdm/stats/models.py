@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The network's own language: its texts are written in French first.
+FALLBACK = "fr"
+
 
 class ReportNarrative(models.Model):
     """The network's own words in the annual report, per year and per language."""
@@ -20,6 +23,12 @@ class ReportNarrative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} ({self.language})"
+
+    @classmethod
+    def for_language(cls, year: int, language: str) -> "ReportNarrative | None":
+        """The year's text in ``language``, or else the French one (the page then says so)."""
+        found = {n.language: n for n in cls.objects.filter(year=year, language__in=[language, FALLBACK])}
+        return found.get(language) or found.get(FALLBACK)
 
 
 class MonthRevision(models.Model):

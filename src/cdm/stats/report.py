@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cdm.accounts.scoping import network_scope
+from cdm.governance.selectors import report_sections
 from cdm.lib.maps import member_map_svg
 from cdm.network.models import Cite, Network, Site
 from cdm.network.vocabularies import (
@@ -117,7 +118,7 @@ def build(period: Period, *, protected: bool = True) -> dict:
     published = protect_published(figures, period) if protected else figures
     names = labels()
     language = translation.get_language() or "fr"
-    narrative = ReportNarrative.objects.filter(year=period.label_year, language=language[:2]).first()
+    narrative = ReportNarrative.for_language(period.label_year, language[:2])
     country_names = {code: countries.name(code) for code in published["beneficiaries"]["by_country"]}
 
     b = published["beneficiaries"]
@@ -270,8 +271,11 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "previous": previous,
         "change": _change(published, previous),
         "narrative": narrative,
+        # The French text stands in for a missing translation, marked as such (never silently).
+        "narrative_fallback": narrative is not None and narrative.language != language[:2],
         "network": Network.current(),
         "is_network": not period.cites,
+        "network_life": report_sections(period.label_year, language) if not period.cites else None,
         "protected": protected,
     }
 
