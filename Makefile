@@ -30,7 +30,8 @@ demo: $(BIN)/cdm messages
 	@echo "CDM demo on http://127.0.0.1:8000/  (every figure is fictitious)"
 	@echo "Accounts, password 'demo': coordinator; manager-<cite>, agent-<cite>, counsellor-<cite>"
 	@echo "   e.g. manager-paris-la-villette, agent-bruxelles, counsellor-porto"
-	CDM_DEBUG=1 $(BIN)/cdm runserver 127.0.0.1:8000
+	@echo "Web server (daphne) and background worker (uploads' imports) together; Ctrl-C stops both."
+	CDM_DEBUG=1 $(BIN)/python tools/serve.py --host 127.0.0.1 --port 8000
 
 # Debian's Chromium (never a browser download) and npm's axe-core for the end-to-end tests.
 browser-deps: .stamp-chromium node_modules/axe-core/axe.min.js

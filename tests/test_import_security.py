@@ -389,8 +389,11 @@ def test_exported_free_text_is_safe_in_a_spreadsheet_and_imports_back_identical(
 
 
 def test_an_import_is_audited_per_cite_and_the_victims_manager_reads_it(
-    client, two_cites, coordinator, tmp_path
+    client, two_cites, coordinator, tmp_path, settings
 ):
+    # The upload's job runs at once, in the request (tests/test_import_job.py runs the real worker).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.VAR_DIR = tmp_path / "var"
     alpha, beta = two_cites
     package = write_package(
         tmp_path / "p",
@@ -410,6 +413,7 @@ def test_an_import_is_audited_per_cite_and_the_victims_manager_reads_it(
     response = client.post(
         "/fr/exchange/import/",
         {"package": SimpleUploadedFile("activite-beta-2026.zip", archive.read_bytes())},
+        follow=True,
     )
     assert response.status_code == 200, response.content.decode()[:2000]
     with scopes_disabled():

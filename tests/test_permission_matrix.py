@@ -23,6 +23,7 @@ from cdm.accounts.tokens import token_create
 from cdm.activity.models import Visit
 from cdm.api.api import api
 from cdm.desk.models import QueueTicket
+from cdm.exchange.models import ImportJob
 from tests.conftest import make_cite_world
 
 ROLES = [
@@ -96,6 +97,10 @@ PAGES = {
     "opendata": row("200 200 200 200 200 200 200 200 200"),
     "opendata_download": row("200 200 200 200 200 200 200 200 200"),
     "upload": row("200 200 403 403 403 403 302 302 302"),
+    # An import's job (and its progress): its user (the Cité's manager) and the coordinator; for
+    # anyone else it does not exist.
+    "job": row("200/200 200/404 404/404 404/404 404/404 404/404 302 302 302"),
+    "job_status": row("200/200 200/404 404/404 404/404 404/404 404/404 302 302 302"),
     "template": row("200 200 200 200 200 200 302 302 302"),
     "export": row("200/200 200/404 403/403 403/403 403/403 403/403 302 302 302"),
     "desk": row("200/200 200/404 200/404 403/403 403/403 403/403 302 302 302"),
@@ -120,6 +125,7 @@ def world(db):
             w["ticket"] = QueueTicket.objects.create(
                 cite=w["cite"], visit=visit, day=visit.date, number=1, code="J-1", theme="job", arrived_at=now
             )
+        w["job"] = ImportJob.objects.create(user=w["users"]["manager"], name="package.zip")
     users = dict(alpha["users"])
     users["coordinator"] = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
     users["network_observer"] = User.objects.create_user("netobs", password="pw", role=Role.OBSERVER)
@@ -216,6 +222,8 @@ def _page_url(name, target):
         "dashboard_download": {"slug": cite, "year": 2024, "fmt": "json"},
         "opendata_download": {"year": 2024},
         "export": {"year": 2024},
+        "job": {"job_id": target["job"].pk},
+        "job_status": {"job_id": target["job"].pk},
     }.get(name, {})
     namespace = {
         "home": "public",
@@ -228,6 +236,8 @@ def _page_url(name, target):
         "opendata": "exchange",
         "opendata_download": "exchange",
         "upload": "exchange",
+        "job": "exchange",
+        "job_status": "exchange",
         "template": "exchange",
         "export": "exchange",
         "desk": "desk",

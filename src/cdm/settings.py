@@ -250,6 +250,11 @@ if os.environ.get("CDM_REDIS_URL"):
         "KEY_PREFIX": "cdm-figures",
     }
 
+# Background jobs (an upload's import, the report's figures after it): django-tasks, stored in the
+# database (SQLite or PostgreSQL alike), run by `cdm db_worker` (`make demo` starts it beside the server).
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 # The waiting room's screen shows the calls of the last hours.
 NOW_CALLING_HOURS = 2
 

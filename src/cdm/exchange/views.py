@@ -7,8 +7,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +18,11 @@ from cdm.activity.models import Visit
 from cdm.network.models import Cite
 
 from .exporter import export_package
-from .importer import import_package
+from .models import ImportJob
 from .opendata import opendata_zip
 from .package import PackageTooLarge, check_upload_size
 from .spreadsheet import template_workbook
+from .tasks import read_progress, start_import
 
 ZIP = "application/zip"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,28 +55,52 @@ def upload(request):
     # Which Cités the user may import into is asked row by row by the import itself.
     if not may(request.user, Action.IMPORT):
         raise PermissionDenied
-    result = None
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["package"]
-        suffix = Path(upload_file.name).suffix.lower()
-        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            for chunk in upload_file.chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            result = import_package(
-                tmp.name,
-                user=request.user,
-                name=upload_file.name,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-    status = 400 if result is not None and not result.ok else 200
+        # The import runs in the worker (cdm.exchange.tasks): the job's page follows it.
+        job = start_import(
+            form.cleaned_data["package"],
+            user=request.user,
+            dry_run=form.cleaned_data["dry_run"],
+            language=translation.get_language(),
+        )
+        return redirect("exchange:job", job_id=job.pk)
+    jobs = ImportJob.objects.filter(user=request.user)[:5]
     return render(
         request,
         "exchange/upload.html",
-        {"form": form, "result": result, "dry_run": form.cleaned_data.get("dry_run") if result else False},
-        status=status,
+        {"form": form, "jobs": jobs},
+        status=400 if form.is_bound else 200,
     )
+
+
+def _job(request, job_id) -> ImportJob:
+    """The job, for the user who started it (while they may import) or whoever imports for the whole
+    network; for anyone else, as absent as a job that does not exist."""
+    user = request.user
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or not may(user, Action.IMPORT):
+        raise Http404
+    if job.user_id != user.pk and not may(user, Action.IMPORT, NETWORK):
+        raise Http404
+    return job
+
+
+@login_required
+def job(request, job_id):
+    job = _job(request, job_id)
+    return render(request, "exchange/job.html", {"job": job, "result": job.result})
+
+
+@login_required
+def job_status(request, job_id):
+    job = _job(request, job_id)
+    data = {"status": job.status, "finished": job.finished}
+    if job.status == ImportJob.Status.RUNNING:
+        data.update(read_progress(job.pk))
+    response = JsonResponse(data)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
