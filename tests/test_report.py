@@ -154,7 +154,8 @@ def test_the_html_report_follows_the_annual_report(client, sample):
         "Une année de transitions.",
     ]:
         assert heading in body
-    assert "Gouvernance" not in body  # no governance module yet: the section is left out, never faked
+    # No record of the network's life: its sections are left out, never faked.
+    assert "gouvernance" not in body
     assert body.count("<table") >= 10 and body.count('role="img"') >= 8
     assert "Période : du 1 janvier 2024 au 31 décembre 2024" in body
 
@@ -255,3 +256,79 @@ def test_the_report_exists_in_every_language_of_the_network(client, sample, lang
     pdf = client.get(f"/{language}/report/2024/pdf/")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages[:3])
     assert heading in text
+
+
+# -- the network's own life (issue #14): the seed's 2024 facts, from the demo's records ---------------
+@pytest.fixture
+def seed_year(sample, settings, tmp_path):
+    from django.core.cache import caches
+
+    from cdm.governance.demo import load_governance_demo
+
+    settings.CDM_PRIVATE_DIR = tmp_path / "private"
+    load_governance_demo()
+    caches["default"].clear()  # the public report's pages of earlier tests
+
+
+SEED_FACTS = [
+    "Les instances et la gouvernance",
+    "<h3>Comité Exécutif</h3>",
+    "En 2024, cette instance s'est réunie 9 fois.",
+    "<h3>Assemblée Permanente des Managers</h3>",
+    "En 2024, cette instance s'est réunie 3 fois.",
+    "Cette année, l'Assemblée Générale s'est réunie le 24 juin 2024.",
+    "Vice-président·e déléguée à la professionnalisation",
+    "État des lieux du réseau",
+    "nouvelle Cité des métiers labellisée en 2024",
+    "La Cité des métiers de Liège a ouvert les portes de son nouveau local au public le 31 mai 2024.",
+    "a officiellement inauguré le 4 juin 2024",
+    "bus de l&#x27;orientation",
+    "La Cité des métiers de Saint-Omer a rejoint le Réseau depuis le 25 avril 2024.",
+    "Représentation",
+    "Printemps des compétences et métiers à venir",
+    "Le stand du Réseau : 11 Cités des métiers présentes.",
+    "3 ateliers proposés.",
+    "1 table ronde animée.",
+    "5 délégations reçues.",
+    "Le projet Desk Reset",
+    "6 partenaires européens (Belgique, France, Grèce, Italie).",
+    "Conférence finale",
+    "Référentiel de compétences et cadre de validation",
+    "info@reseaucitesdesmetiers.com",
+]
+
+
+def test_the_2024_report_carries_the_seeds_network_life(client, seed_year):
+    body = client.get("/fr/report/2024/").content.decode()
+    for fact in SEED_FACTS:
+        assert fact in body, fact
+    assert "<strong>1</strong> nouvelle Cité des métiers labellisée en 2024" in body
+    # The seed's order: governance and state of the network first, then the activity, then representation.
+    assert body.index("sec-governance") < body.index("sec-state") < body.index("sec-network")
+    assert body.index("sec-partners") < body.index("sec-representation") < body.index("sec-contacts")
+    assert 'role="img" aria-labelledby="tl-title-' in body  # the project's timeline, a picture
+
+
+def test_the_2024_pdf_carries_the_seeds_network_life(client, seed_year):
+    pdf = PdfReader(io.BytesIO(client.get("/fr/report/2024/pdf/").content))
+    text = " ".join(" ".join(p.extract_text().split()) for p in pdf.pages)
+    for fact in [
+        "Les instances et la gouvernance",
+        "24 juin 2024",
+        "État des lieux du réseau",
+        "Printemps des compétences",
+        "Le projet Desk Reset",
+        "Conférence finale",  # the timeline's text and its table
+        "Roissy",
+    ]:
+        assert fact in text, fact
+
+
+def test_a_year_without_the_networks_life_leaves_its_sections_out(client, seed_year):
+    body = client.get("/fr/report/2020/").content.decode()
+    for section in ["sec-governance", "sec-state", "sec-representation", "sec-project-"]:
+        assert section not in body
+    assert "sec-contacts" in body  # the closing page's contacts are the network's, every year
+    body = client.get("/fr/report/2022/").content.decode()
+    assert "Le projet Desk Reset" in body and "sec-governance" in body  # the project ran, officers served
+    assert "sec-state" not in body and "sec-representation" not in body

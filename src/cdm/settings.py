@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cdm.network",
     "cdm.activity",
     "cdm.audit",
+    "cdm.governance",
     "cdm.stats",
     "cdm.exchange",
     "cdm.public",

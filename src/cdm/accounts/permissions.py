@@ -17,7 +17,9 @@ A device's token (``user.device_token`` set by the API's authentication) may onl
 does: record and correct visits and run the queue (``DEVICE_ACTIONS``).
 
 Object rules that belong to the permission, not to the object's state, live here too: an agent
-corrects or deletes only a visit they recorded, the same day.
+corrects or deletes only a visit they recorded, the same day; an object that says it is
+``coordination_only`` (the papers of a body not open to the managers) is read by those who may
+``ADMINISTER`` the network alone.
 """
 
 from enum import StrEnum
@@ -100,6 +102,24 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "audit.auditentry": {Role.MANAGER: READ},
     "desk.queueticket": {Role.MANAGER: READ, Role.AGENT: READ, Role.COUNSELLOR: READ},
     "stats.reportnarrative": {},
+    # The network's own life: the coordination writes it; managers read it (a coordination-only
+    # body's papers excepted, below); a Cité's manager keeps its public contacts.
+    "governance.body": {Role.MANAGER: READ},
+    "governance.mandate": {Role.MANAGER: READ},
+    "governance.meeting": {Role.MANAGER: READ},
+    "governance.decision": {Role.MANAGER: READ},
+    "governance.assemblydocument": {Role.MANAGER: READ},
+    "governance.milestone": {Role.MANAGER: READ},
+    "governance.representationevent": {Role.MANAGER: READ},
+    "governance.delegation": {Role.MANAGER: READ},
+    "governance.intervention": {Role.MANAGER: READ},
+    "governance.networkmembership": {Role.MANAGER: READ},
+    "governance.project": {Role.MANAGER: READ},
+    "governance.projectpartner": {Role.MANAGER: READ},
+    "governance.projectmilestone": {Role.MANAGER: READ},
+    "governance.deliverable": {Role.MANAGER: READ},
+    "governance.networkcontact": {Role.MANAGER: READ},
+    "governance.citecontact": {Role.MANAGER: frozenset({VIEW, CHANGE})},
     "accounts.user": {},
     "accounts.apitoken": {},
 }
@@ -166,6 +186,8 @@ def may(user, action: Action | str, target=None) -> bool:
             return True
         if model._meta.label_lower == "activity.visit" and action in (CHANGE, DELETE):
             return may(user, Action.CORRECT, obj)
+        if getattr(obj, "coordination_only", False) and not may(user, Action.ADMINISTER, NETWORK):
+            return False  # a body's papers that only the coordination reads (the Executive Committee's)
         return reaches(user, obj)
     if action not in ROLE_ACTIONS.get(role, frozenset()):
         return False

@@ -20,6 +20,7 @@ from django.db import transaction
 from cdm.accounts.models import Role, User
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.governance.demo import load_governance_demo
 from cdm.lib import planner
 from cdm.network.models import Cite, Contribution, Network, Partner, Partnership, Pole, Site, SiteStop
 from cdm.network.vocabularies import (
@@ -221,6 +222,7 @@ def load_demo(
         months.bump_all()
     planner.refresh()
     cache.compute_reports([YEAR])  # the demo's report opens at once
+    load_governance_demo()  # the network's own life in 2024: bodies, milestones, representation, Desk Reset
     return accounts
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from cdm.accounts.scoping import network_scope
+from cdm.governance.selectors import report_sections
 from cdm.lib.maps import member_map_svg
 from cdm.network.models import Cite, Network, Site
 from cdm.network.vocabularies import (
@@ -274,6 +275,7 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "narrative_fallback": narrative is not None and narrative.language != language[:2],
         "network": Network.current(),
         "is_network": not period.cites,
+        "network_life": report_sections(period.label_year, language) if not period.cites else None,
         "protected": protected,
     }
 
