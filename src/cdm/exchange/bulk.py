@@ -18,13 +18,19 @@ SQLITE_ROWS_PER_STATEMENT = 500
 
 
 def _iso_columns(rows: list[tuple]) -> list[int]:
-    """The positions holding dates or times (Django stores them on SQLite as ISO text)."""
-    found = set()
-    for row in rows[:50]:
-        found |= {i for i, v in enumerate(row) if hasattr(v, "isoformat")}
-    # A column may be empty in the first rows: look further for it only if needed.
-    for row in rows[50:]:
-        found |= {i for i, v in enumerate(row) if i not in found and hasattr(v, "isoformat")}
+    """The positions holding dates or times (Django stores them on SQLite as ISO text): a column is
+    decided by its first value that is not NULL."""
+    undecided = set(range(len(rows[0]))) if rows else set()
+    found = []
+    for row in rows:
+        for i in list(undecided):
+            value = row[i]
+            if value is not None:
+                undecided.discard(i)
+                if hasattr(value, "isoformat"):
+                    found.append(i)
+        if not undecided:
+            break
     return sorted(found)
 
 
@@ -44,13 +50,25 @@ def _conflict(table: str, key: list[str], update: list[str], scope: str | None) 
 
 
 def upsert(
-    table: str, columns: list[str], key: list[str], rows: list[tuple], *, update: list[str], scope: str | None
+    table: str,
+    columns: list[str],
+    key: list[str],
+    rows: list[tuple],
+    *,
+    update: list[str],
+    scope: str | None,
+    existing=None,
 ) -> list:
     """Insert ``rows``, or update the existing rows of the same Cité that differ.
 
     ``scope``: the column holding the row's Cité (``cite_id``), or None for a table keyed on an
     already-scoped row (an interview is keyed on its visit). Returns the first key column of the
     rows inserted or changed; rows equal to what is stored, and rows of another Cité, are not.
+
+    ``existing``: the first key column of the rows the caller found stored, when it looked. On
+    SQLite the other rows then go through the same statement, guard included, prepared once for
+    all of them (``executemany``) and are returned as inserted: a row stored meanwhile by someone
+    else is still only updated within its Cité, and merely counted as inserted.
     """
     if not rows:
         return []
@@ -72,14 +90,18 @@ def upsert(
             cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {clause} {returning}")  # noqa: S608
             written = [r[0] for r in cursor.fetchall()]
         else:
-            iso = _iso_columns(rows)
+            fresh = []
+            if existing is not None:
+                k = columns.index(key[0])
+                fresh = [row for row in rows if row[k] not in existing]
+                rows = [row for row in rows if row[k] in existing]
+            iso = _iso_columns(fresh + rows if fresh and rows else fresh or rows)
             if iso:
-                rows = [list(row) for row in rows]
-                for row in rows:
-                    for i in iso:
-                        if row[i] is not None:
-                            row[i] = row[i].isoformat()
+                rows, fresh = _as_iso(rows, iso), _as_iso(fresh, iso)
             one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            if fresh:
+                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES {one} {clause}", fresh)  # noqa: S608
+                written += [row[k] for row in fresh]
             for start in range(0, len(rows), SQLITE_ROWS_PER_STATEMENT):
                 chunk = rows[start : start + SQLITE_ROWS_PER_STATEMENT]
                 values = ", ".join([one] * len(chunk))
@@ -87,6 +109,15 @@ def upsert(
                 cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {values} {clause} {returning}", params)  # noqa: S608
                 written += [r[0] for r in cursor.fetchall()]
     return written
+
+
+def _as_iso(rows: list, iso: list[int]) -> list:
+    rows = [list(row) for row in rows]
+    for row in rows:
+        for i in iso:
+            if row[i] is not None:
+                row[i] = row[i].isoformat()
+    return rows
 
 
 def owners(table: str, column: str, values: list, *, scope: str = "cite_id", pk: str = "id") -> dict:

@@ -17,8 +17,12 @@ from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 
+from . import schema
 from .cells import formula_safe
-from .schema import TABLES, datapackage
+from .schema import Table, datapackage
+
+FREE_TEXT = frozenset({"text", "id"})
+"""Column types whose cells are written safe to open in a spreadsheet (``cells.formula_safe``)."""
 
 
 def _cell(value) -> str:
@@ -39,12 +43,27 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _paths(table: Table) -> list[str]:
+    """What the export reads from the model for each column of ``table``, in the schema's order:
+    the model field, or for a reference the referenced row's id (``cite`` → ``cite__slug``).
+    A list of ids (``ids``, a many-to-many) is read apart: its place holds the row's pk."""
+    paths = []
+    for f in table.fields:
+        if f.type == "ids":
+            paths.append("pk")
+        elif f.references:
+            paths.append(f"{f.model_field}__{schema.table(f.references).field('id').model_field}")
+        else:
+            paths.append(f.model_field)
+    return paths
+
+
 def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[list]]:
-    """Each table's rows (generators: the visits stream), in the standard's column order."""
+    """Each table's rows (generators: the visits stream), in the standard's column order.
+
+    Which rows: below, per table; which columns: the schema's (``_paths``)."""
     cite_q = Q(slug=cite) if cite else Q()
-    cites = list(Cite.objects.filter(cite_q).order_by("slug"))
-    cite_ids = [c.pk for c in cites]
-    slug = {c.pk: c.slug for c in cites}
+    cite_ids = list(Cite.objects.filter(cite_q).values_list("pk", flat=True))
     partner_ids = (
         set(Partnership.objects.filter(cite__in=cite_ids).values_list("partner", flat=True))
         | set(
@@ -58,130 +77,44 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
             ).values_list("partner", flat=True)
         )
     )
-    partner_slug = dict(Partner.objects.filter(pk__in=partner_ids).values_list("pk", "slug"))
-    site_slug = dict(Site.objects.filter(cite__in=cite_ids).values_list("pk", "slug"))
-
-    def visits() -> Iterator[list]:
-        qs = (
-            Visit.objects.filter(cite__in=cite_ids, date__year=year)
-            .order_by("date", "uid")
-            .values_list(
-                "uid",
-                "cite",
-                "site",
-                "date",
-                "time",
-                "channel",
-                "theme",
-                "outcome",
-                "age_band",
-                "gender",
-                "status",
-                "first_visit",
-            )
-        )
-        for uid, c, s, *rest in qs.iterator(chunk_size=5000):
-            yield [uid, slug[c], site_slug.get(s), *rest]
-
-    def interviews() -> Iterator[list]:
-        qs = (
-            Interview.objects.filter(visit__cite__in=cite_ids, visit__date__year=year)
-            .order_by("visit__date", "visit__uid")
-            .values_list("visit__uid", "partner", "duration_minutes")
-        )
-        for uid, p, d in qs.iterator(chunk_size=5000):
-            yield [uid, partner_slug.get(p), d]
-
-    def activities() -> Iterator[list]:
-        links: dict[int, list[str]] = {}
-        for a, p in Activity.partners.through.objects.filter(
-            activity__cite__in=cite_ids, activity__date__year=year
-        ).values_list("activity", "partner"):
-            links.setdefault(a, []).append(partner_slug[p])
-        qs = Activity.objects.filter(cite__in=cite_ids, date__year=year).order_by("date", "uid")
-        for a in qs.iterator(chunk_size=2000):
-            yield [
-                a.uid,
-                slug[a.cite_id],
-                site_slug.get(a.site_id),
-                a.kind,
-                a.role,
-                a.title,
-                a.theme or None,
-                a.date,
-                a.duration_minutes,
-                a.participants,
-                sorted(links.get(a.pk, [])) or None,
-            ]
-
-    return {
-        "cites": (
-            [
-                c.slug,
-                c.name,
-                str(c.country),
-                c.region or None,
-                c.city,
-                c.latitude,
-                c.longitude,
-                c.languages or None,
-                c.status,
-                c.member_since,
-                c.labelled_on,
-                c.opened_on,
-            ]
-            for c in cites
+    selected = {
+        "cites": Cite.objects.filter(pk__in=cite_ids).order_by("slug"),
+        "sites": Site.objects.filter(cite__in=cite_ids).order_by("slug"),
+        "partners": Partner.objects.filter(pk__in=partner_ids).order_by("slug"),
+        "partnerships": Partnership.objects.filter(cite__in=cite_ids).order_by("cite__slug", "partner__slug"),
+        "contributions": Contribution.objects.filter(cite__in=cite_ids, year=year).order_by(
+            "cite__slug", "pk"
         ),
-        "sites": (
-            [
-                s.slug,
-                slug[s.cite_id],
-                s.name,
-                s.kind,
-                s.city or None,
-                s.latitude,
-                s.longitude,
-                s.opened_on,
-                s.closed_on,
-            ]
-            for s in Site.objects.filter(cite__in=cite_ids).order_by("slug")
+        "visits": Visit.objects.filter(cite__in=cite_ids, date__year=year).order_by("date", "uid"),
+        "interviews": Interview.objects.filter(visit__cite__in=cite_ids, visit__date__year=year).order_by(
+            "visit__date", "visit__uid"
         ),
-        "partners": (
-            [p.slug, p.name, p.kind, str(p.country) or None]
-            for p in Partner.objects.filter(pk__in=partner_ids).order_by("slug")
-        ),
-        "partnerships": (
-            [slug[p.cite_id], partner_slug[p.partner_id], p.since, p.until]
-            for p in Partnership.objects.filter(cite__in=cite_ids).order_by("cite__slug", "partner__slug")
-        ),
-        "contributions": (
-            [
-                slug[c.cite_id],
-                partner_slug[c.partner_id],
-                c.year,
-                c.type,
-                c.amount,
-                c.unit or None,
-                c.description or None,
-            ]
-            for c in Contribution.objects.filter(cite__in=cite_ids, year=year).order_by("cite__slug", "pk")
-        ),
-        "visits": visits(),
-        "interviews": interviews(),
-        "activities": activities(),
-        "equipment": (
-            [
-                slug[e.cite_id],
-                e.year,
-                e.paper_references,
-                e.paper_copies,
-                e.computer_stations,
-                e.tablets,
-                e.vr_headsets,
-            ]
-            for e in Equipment.objects.filter(cite__in=cite_ids, year=year).order_by("cite__slug")
-        ),
+        "activities": Activity.objects.filter(cite__in=cite_ids, date__year=year).order_by("date", "uid"),
+        "equipment": Equipment.objects.filter(cite__in=cite_ids, year=year).order_by("cite__slug"),
     }
+
+    def rows(table: Table) -> Iterator[list]:
+        queryset = selected[table.name]
+        lists = [(i, _links(queryset, f.model_field)) for i, f in enumerate(table.fields) if f.type == "ids"]
+        for row in queryset.values_list(*_paths(table)).iterator(chunk_size=5000):
+            if lists:
+                row = list(row)
+                for i, links in lists:
+                    row[i] = sorted(links.get(row[i], [])) or None
+            yield row
+
+    return {table.name: rows(table) for table in schema.TABLES}
+
+
+def _links(queryset, name: str) -> dict[int, list[str]]:
+    """{pk: [ids]} of the many-to-many ``name`` of the rows of ``queryset``."""
+    field = queryset.model._meta.get_field(name)
+    target = next(t for t in schema.TABLES if t.model is field.related_model).field("id").model_field
+    links: dict[int, list[str]] = {}
+    for pk, value in queryset.order_by().values_list("pk", f"{name}__{target}"):
+        if value is not None:
+            links.setdefault(pk, []).append(value)
+    return links
 
 
 def export_package(path: str | Path, *, year: int, cite: str | None = None) -> dict[str, int]:
@@ -196,13 +129,13 @@ def export_package(path: str | Path, *, year: int, cite: str | None = None) -> d
             path.mkdir(parents=True, exist_ok=True)
         archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) if as_zip else None
         try:
-            for table in TABLES:
+            for table in schema.TABLES:
                 buffer = io.StringIO(newline="")
                 writer = csv.writer(buffer, lineterminator="\r\n")
                 writer.writerow(table.field_names)
                 n = 0
                 # Free text is written safe to open in a spreadsheet; the import takes the quote off.
-                free = [i for i, f in enumerate(table.fields) if f.type in {"text", "id"}]
+                free = [i for i, f in enumerate(table.fields) if f.type in FREE_TEXT]
                 target = None if as_zip else open(path / table.filename, "w", encoding="utf-8", newline="")
                 for row in rows[table.name]:
                     cells = [_cell(v) for v in row]
@@ -222,7 +155,7 @@ def export_package(path: str | Path, *, year: int, cite: str | None = None) -> d
                 counts[table.name] = n
             title = f"Network activity {year}" + (f" — {cite}" if cite else "")
             descriptor = json.dumps(
-                datapackage([t.name for t in TABLES], title=title), indent=2, ensure_ascii=False
+                datapackage([t.name for t in schema.TABLES], title=title), indent=2, ensure_ascii=False
             )
             if archive is not None:
                 archive.writestr("datapackage.json", descriptor)

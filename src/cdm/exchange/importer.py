@@ -17,6 +17,8 @@ never stored. Each Cité the import touched gets one audit entry with its own co
 """
 
 import csv
+import operator
+import re
 import uuid
 import zipfile
 import zlib
@@ -26,29 +28,31 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdm.accounts.permissions import NETWORK, Action, may
 from cdm.accounts.scoping import network_scope
-from cdm.activity.models import Activity, Equipment, Interview, Visit, visit_date_bounds
+from cdm.activity.models import Activity, Interview, Visit, visit_date_bounds
 from cdm.audit.services import audit_import
 from cdm.lib import planner
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
 from cdm.stats import months
 
-from . import bulk
+from . import bulk, schema
 from .package import Package, PackageNotFound, PackageTooLarge
-from .schema import TABLES, TABLES_BY_NAME, Table
-from .validation import CellError, parse
+from .schema import Table
+from .validation import CONTROL, CellError, cell_parser, parse
 
 MAX_REPORTED = 200
 BATCH = 2000
 
 VISIT_ID_NAMESPACE = uuid.UUID("f337d492-aaac-501e-855b-b37114e34882")
 """Fixed forever: a visit id that is not a UUID becomes uuid5(this, "<cite slug>:<id>")."""
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+"""A UUID as stored: kept as it is, without parsing it."""
 
 OWNED_IDS = {"sites": Site, "visits": Visit, "activities": Activity}
 """Tables whose id names a row of one Cité: an existing id of another Cité is refused."""
@@ -57,6 +61,8 @@ OWNED_IDS = {"sites": Site, "visits": Visit, "activities": Activity}
 def visit_uid(cite_slug: str, given: str) -> str:
     """The uid stored for a visit id of the package: a UUID as is (canonical), anything else
     mapped to a UUID that depends only on the Cité and the text, which is never stored."""
+    if CANONICAL_UUID.match(given):
+        return given
     try:
         return str(uuid.UUID(given))
     except ValueError:
@@ -115,7 +121,8 @@ class PackageImport:
         self.result = ImportResult()
         self.visit_years: set[int] = set()
         # What the package and the database hold, for references between tables.
-        self.ids: dict[str, set] = {t.name: set() for t in TABLES}
+        self.ids: dict[str, set] = {t.name: set() for t in schema.TABLES}
+        self._cell_parsers: dict[str, dict] = {}
         self.site_cite: dict[str, str] = {}
         self.visit_is_interview: dict[str, bool] = {}
         self.visit_cite: dict[str, str] = {}  # a visit id that is not a UUID → its Cité's slug
@@ -146,28 +153,39 @@ class PackageImport:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _parsers(self, table: Table) -> dict:
+        """One parser per column of ``table``, kept for the import (its answers are remembered)."""
+        if table.name not in self._cell_parsers:
+            self._cell_parsers[table.name] = {f.name: cell_parser(f) for f in table.fields}
+        return self._cell_parsers[table.name]
+
     def _table_rows(self, package: Package, table: Table, *, report: bool):
         """Yield (line, {field: parsed or Problem}) for each row; header problems are reported."""
         header: list[str] | None = None
+        filename = table.filename
         try:
-            for line, raw in package.rows(table.filename):
+            for line, raw in package.rows(filename):
                 if header is None:
                     header = [h.strip() for h in raw]
                     if report:
                         self._check_header(table, header)
                     # Worked out once per file: which column holds which field, which fields are absent.
                     by_name = {f.name: f for f in table.fields}
-                    plan = [(i, by_name[name]) for i, name in enumerate(header) if name in by_name]
+                    parsers = self._parsers(table)
+                    plan = [
+                        (i, by_name[name], parsers[name]) for i, name in enumerate(header) if name in by_name
+                    ]
                     absent = [f for f in table.fields if f.name not in header]
                     width = len(header)
                     continue
-                if not "".join(raw).strip():
+                joined = "".join(raw)
+                if not joined.strip():
                     continue
                 if len(raw) != width:
                     if report:
                         self.result.add(
                             Problem(
-                                table.filename,
+                                filename,
                                 line,
                                 "",
                                 _("%(n)d cellules au lieu de %(m)d") % {"n": len(raw), "m": len(header)},
@@ -175,14 +193,15 @@ class PackageImport:
                         )
                     continue
                 values: dict = {}
-                for i, field in plan:
+                checked = CONTROL.search(joined) is None  # else each cell goes through ``parse``
+                for i, field, parse_cell in plan:
                     try:
-                        values[field.name] = parse(field, raw[i])
+                        values[field.name] = parse_cell(raw[i]) if checked else parse(field, raw[i])
                     except CellError as exc:
-                        values[field.name] = Problem(table.filename, line, field.name, str(exc))
+                        values[field.name] = Problem(filename, line, field.name, str(exc))
                 for field in absent:
                     values[field.name] = (
-                        Problem(table.filename, line, field.name, _("valeur obligatoire manquante"))
+                        Problem(filename, line, field.name, _("valeur obligatoire manquante"))
                         if field.required
                         else None
                     )
@@ -190,33 +209,33 @@ class PackageImport:
                 yield line, values
         except UnicodeDecodeError:
             if report:
-                self.result.add(Problem(table.filename, None, "", _("le fichier n'est pas encodé en UTF-8")))
+                self.result.add(Problem(filename, None, "", _("le fichier n'est pas encodé en UTF-8")))
         except csv.Error as exc:
             if report:
-                self.result.add(Problem(table.filename, None, "", _("CSV illisible : %(e)s") % {"e": exc}))
+                self.result.add(Problem(filename, None, "", _("CSV illisible : %(e)s") % {"e": exc}))
         except PackageTooLarge as exc:
             # Reported whatever the pass: reading stops here, and nothing is written.
             self.result.add(Problem(exc.file, None, "", exc.reason))
             return
         except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-            self.result.add(Problem(table.filename, None, "", _("archive illisible : %(e)s") % {"e": exc}))
+            self.result.add(Problem(filename, None, "", _("archive illisible : %(e)s") % {"e": exc}))
             return
         if header is None and report:
             self.result.add(
-                Problem(table.filename, 1, "", _("le fichier est vide : une ligne d'en-tête est attendue"))
+                Problem(filename, 1, "", _("le fichier est vide : une ligne d'en-tête est attendue"))
             )
 
     def _normalize(self, table: Table, values: dict) -> None:
         """A visit's id as stored: a UUID (see ``visit_uid``), in visits and interviews alike."""
         if table.name == "visits":
             given, cite = values.get("id"), values.get("cite")
-            if isinstance(given, str) and isinstance(cite, str):
+            if isinstance(given, str) and isinstance(cite, str) and not CANONICAL_UUID.match(given):
                 values["id"] = visit_uid(cite, given)
                 if values["id"] != given.lower():
                     self.visit_cite[given] = cite
         elif table.name == "interviews":
             given = values.get("visit")
-            if isinstance(given, str):
+            if isinstance(given, str) and not CANONICAL_UUID.match(given):
                 values["visit"] = self._interview_visit(given)
 
     def _interview_visit(self, given: str) -> str:
@@ -259,27 +278,27 @@ class PackageImport:
             self.result.add(Problem("cites.csv", None, "", _("fichier obligatoire absent du paquet")))
             return
         self.load_known()
-        for table in TABLES:
+        for table in schema.TABLES:
             if not package.has(table.filename):
                 continue
-            check = getattr(self, f"_check_{table.name}")
+            checks = self._checks(table)
             seen_keys: set = set()
+            key = table.primary_key
             n = 0
             for line, values in self._table_rows(package, table, report=True):
                 n += 1
                 for v in values.values():
-                    if isinstance(v, Problem):
+                    if v.__class__ is Problem:
                         self.result.add(v)
-                if table.primary_key and not any(isinstance(values[k], Problem) for k in table.primary_key):
-                    key = tuple(values[k] for k in table.primary_key)
-                    if key in seen_keys:
+                if key and not any(values[k].__class__ is Problem for k in key):
+                    row_key = tuple(values[k] for k in key)
+                    if row_key in seen_keys:
                         self.result.add(
-                            Problem(
-                                table.filename, line, ",".join(table.primary_key), _("identifiant en double")
-                            )
+                            Problem(table.filename, line, ",".join(key), _("identifiant en double"))
                         )
-                    seen_keys.add(key)
-                check(line, values)
+                    seen_keys.add(row_key)
+                for check in checks:
+                    check(table, line, values)
                 if n % 10000 == 0:
                     self.progress(f"{table.name} ({_('vérification')})", n)
             if table.name in OWNED_IDS:
@@ -289,6 +308,38 @@ class PackageImport:
                 self.ids[table.name] = {k[0] for k in seen_keys}
             if table.name == "partnerships":
                 self.partnership_pairs = seen_keys
+
+    def _checks(self, table: Table) -> list:
+        """The checks of a row of ``table`` beyond its cells: each reference (from the schema), the
+        order of dates (the schema's ``after``), then the table's own rules (``_check_<table>``)."""
+        checks = []
+        for f in table.fields:
+            if f.references == "cites":
+                checks.append(lambda table, line, values, name=f.name: self._cite(table, line, values, name))
+            elif f.references == "sites":
+                checks.append(
+                    lambda table, line, values, name=f.name: self._site_of_cite(table, line, values, name)
+                )
+            elif f.references == "visits":
+                checks.append(
+                    lambda table, line, values, name=f.name: self._visit_ref(table, line, values, name)
+                )
+            elif f.references:
+                checks.append(
+                    lambda table, line, values, name=f.name, target=f.references: self._ref(
+                        table, line, values, name, target
+                    )
+                )
+            if f.after:
+                checks.append(
+                    lambda table, line, values, first=f.after, second=f.name: self._dates_in_order(
+                        table, line, values, first, second
+                    )
+                )
+        own = getattr(self, f"_check_{table.name}", None)
+        if own is not None:
+            checks.append(own)
+        return checks
 
     def _owned_id(self, table: Table, line: int, values: dict, given: str | None = None) -> None:
         """Queue the row's id for the check that it is not another Cité's (``_check_owners``)."""
@@ -305,7 +356,7 @@ class PackageImport:
         if not pending:
             return
         model = OWNED_IDS[table.name]
-        key = "slug" if table.name == "sites" else "uid"
+        key = table.field("id").model_field
         with network_scope():
             owner = dict(
                 model.objects.filter(**{f"{key}__in": [p[1] for p in pending]}).values_list(key, "cite__slug")
@@ -326,39 +377,42 @@ class PackageImport:
                 )
 
     def _ref(self, table: Table, line: int, values: dict, name: str, target: str) -> bool:
+        """Each id of ``name`` (one, or a list) names a row of ``target``, in the package or stored."""
         value = values.get(name)
-        if value is None or isinstance(value, Problem):
+        if value is None or value.__class__ is Problem:
             return False
-        if value not in self.ids[target] and value not in self._known[target]:
+        ok = True
+        for one in value if isinstance(value, list) else (value,):
+            if one not in self.ids[target] and one not in self._known[target]:
+                self.result.add(
+                    Problem(
+                        table.filename,
+                        line,
+                        name,
+                        _("« %(v)s » ne désigne aucune ligne de %(t)s.csv") % {"v": one, "t": target},
+                    )
+                )
+                ok = False
+        return ok
+
+    def _cite(self, table: Table, line: int, values: dict, name: str = "cite") -> bool:
+        if not self._ref(table, line, values, name, "cites"):
+            return False
+        if not self.may_import(values[name]):
             self.result.add(
                 Problem(
                     table.filename,
                     line,
                     name,
-                    _("« %(v)s » ne désigne aucune ligne de %(t)s.csv") % {"v": value, "t": target},
+                    _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {"v": values[name]},
                 )
             )
             return False
         return True
 
-    def _cite(self, table: Table, line: int, values: dict) -> bool:
-        if not self._ref(table, line, values, "cite", "cites"):
-            return False
-        if not self.may_import(values["cite"]):
-            self.result.add(
-                Problem(
-                    table.filename,
-                    line,
-                    "cite",
-                    _("« %(v)s » n'est pas une Cité dont vous avez la charge") % {"v": values["cite"]},
-                )
-            )
-            return False
-        return True
-
-    def _site_of_cite(self, table: Table, line: int, values: dict) -> None:
-        site = values.get("site")
-        if site is None or isinstance(site, Problem) or isinstance(values.get("cite"), Problem):
+    def _site_of_cite(self, table: Table, line: int, values: dict, name: str = "site") -> None:
+        site = values.get(name)
+        if site is None or site.__class__ is Problem or values.get("cite").__class__ is Problem:
             return
         owner = self.site_cite.get(site) or self._known["sites"].get(site)
         if owner is None:
@@ -366,7 +420,7 @@ class PackageImport:
                 Problem(
                     table.filename,
                     line,
-                    "site",
+                    name,
                     _("« %(v)s » ne désigne aucune ligne de sites.csv") % {"v": site},
                 )
             )
@@ -375,14 +429,40 @@ class PackageImport:
                 Problem(
                     table.filename,
                     line,
-                    "site",
+                    name,
                     _("le site « %(v)s » n'est pas un site de cette Cité") % {"v": site},
                 )
             )
 
+    def _visit_ref(self, table: Table, line: int, values: dict, name: str = "visit") -> None:
+        """A visit of the package, or a stored visit of a Cité the importer may import into, whose
+        outcome is an interview."""
+        visit = values[name]
+        if not isinstance(visit, str):
+            return
+        is_interview = self.visit_is_interview.get(visit)
+        if is_interview is None:
+            with network_scope():
+                found = Visit.objects.filter(uid=visit).values_list("outcome", "cite__slug").first()
+            if found is not None and self.may_import(found[1]):
+                is_interview = found[0] == Outcome.INTERVIEW
+        if is_interview is None:
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    name,
+                    _("« %(v)s » ne désigne aucune ligne de visits.csv") % {"v": visit},
+                )
+            )
+        elif not is_interview:
+            self.result.add(
+                Problem(table.filename, line, name, _("cette visite n'a pas pour suite un entretien"))
+            )
+
     def _dates_in_order(self, table, line, values, first, second):
         a, b = values.get(first), values.get(second)
-        if a and b and not isinstance(a, Problem) and not isinstance(b, Problem) and b < a:
+        if a and b and a.__class__ is not Problem and b.__class__ is not Problem and b < a:
             self.result.add(Problem(table.filename, line, second, _("précède %(f)s") % {"f": first}))
 
     def _visit_bounds(self, slug: str):
@@ -396,8 +476,7 @@ class PackageImport:
             self._bounds_cache[slug] = visit_date_bounds(cite) if cite is not None else None
         return self._bounds_cache[slug]
 
-    def _check_cites(self, line, values):
-        table = TABLES_BY_NAME["cites"]
+    def _check_cites(self, table, line, values):
         slug = values["id"]
         if not isinstance(slug, str):
             return
@@ -412,26 +491,25 @@ class PackageImport:
                 )
             )
 
-    def _check_sites(self, line, values):
-        table = TABLES_BY_NAME["sites"]
-        if self._cite(table, line, values) and isinstance(values["id"], str):
+    def _cite_ok(self, cite) -> bool:
+        """Is ``cite`` a Cité of the package or of the network that the importer may import into?"""
+        return (
+            isinstance(cite, str)
+            and (cite in self.ids["cites"] or cite in self._known["cites"])
+            and self.may_import(cite)
+        )
+
+    def _check_sites(self, table, line, values):
+        if isinstance(values["id"], str) and self._cite_ok(values["cite"]):
             self.site_cite[values["id"]] = values["cite"]
             self._owned_id(table, line, values)
-        self._dates_in_order(table, line, values, "opened_on", "closed_on")
 
-    def _check_partners(self, line, values):
-        pass
-
-    def _check_partnerships(self, line, values):
-        table = TABLES_BY_NAME["partnerships"]
-        self._cite(table, line, values)
-        self._ref(table, line, values, "partner", "partners")
-        self._dates_in_order(table, line, values, "since", "until")
-
-    def _check_contributions(self, line, values):
-        table = TABLES_BY_NAME["contributions"]
-        ok = self._cite(table, line, values) & self._ref(table, line, values, "partner", "partners")
-        pair = (values["cite"], values["partner"])
+    def _check_contributions(self, table, line, values):
+        cite, partner = values["cite"], values["partner"]
+        if not (isinstance(cite, str) and isinstance(partner, str)):
+            return
+        ok = self._cite_ok(cite) and (partner in self.ids["partners"] or partner in self._known["partners"])
+        pair = (cite, partner)
         if ok and pair not in self.partnership_pairs and pair not in self._known["partnerships"]:
             self.result.add(
                 Problem(
@@ -439,12 +517,12 @@ class PackageImport:
                 )
             )
 
-    def _check_visits(self, line, values):
-        table = TABLES_BY_NAME["visits"]
-        if self._cite(table, line, values):
+    def _check_visits(self, table, line, values):
+        cite = values["cite"]
+        if self._cite_ok(cite):
             self._owned_id(table, line, values)
-            day, bounds = values.get("date"), self._visit_bounds(values["cite"])
-            if bounds is not None and day is not None and not isinstance(day, Problem):
+            day, bounds = values["date"], self._visit_bounds(cite)
+            if bounds is not None and day is not None and day.__class__ is not Problem:
                 start, end = bounds
                 if day > end:
                     self.result.add(
@@ -460,57 +538,20 @@ class PackageImport:
                             % {"d": start},
                         )
                     )
-        self._site_of_cite(table, line, values)
         if isinstance(values["id"], str) and isinstance(values["outcome"], str):
             self.visit_is_interview[values["id"]] = values["outcome"] == Outcome.INTERVIEW
 
-    def _check_interviews(self, line, values):
-        table = TABLES_BY_NAME["interviews"]
-        visit = values["visit"]
-        if isinstance(visit, str):
-            is_interview = self.visit_is_interview.get(visit)
-            if is_interview is None:
-                with network_scope():
-                    found = Visit.objects.filter(uid=visit).values_list("outcome", "cite__slug").first()
-                if found is not None and self.may_import(found[1]):
-                    is_interview = found[0] == Outcome.INTERVIEW
-            if is_interview is None:
-                self.result.add(
-                    Problem(
-                        table.filename,
-                        line,
-                        "visit",
-                        _("« %(v)s » ne désigne aucune ligne de visits.csv") % {"v": visit},
-                    )
-                )
-            elif not is_interview:
-                self.result.add(
-                    Problem(table.filename, line, "visit", _("cette visite n'a pas pour suite un entretien"))
-                )
-        self._ref(table, line, values, "partner", "partners")
-
-    def _check_activities(self, line, values):
-        table = TABLES_BY_NAME["activities"]
-        if self._cite(table, line, values):
+    def _check_activities(self, table, line, values):
+        if self._cite_ok(values["cite"]):
             self._owned_id(table, line, values)
-        self._site_of_cite(table, line, values)
-        partners = values.get("partners")
-        if isinstance(partners, list):
-            for p in partners:
-                if p not in self.ids["partners"] and p not in self._known["partners"]:
-                    self.result.add(
-                        Problem(
-                            table.filename,
-                            line,
-                            "partners",
-                            _("« %(v)s » ne désigne aucune ligne de partners.csv") % {"v": p},
-                        )
-                    )
-
-    def _check_equipment(self, line, values):
-        self._cite(TABLES_BY_NAME["equipment"], line, values)
 
     # -- pass 2: writing ---------------------------------------------------------------------
+    #
+    # Which model column each package column goes to comes from the schema (``Field.model_field``):
+    # a reference is stored as the referenced row's key (``cite`` → ``cite_id``), an empty optional
+    # cell as the model field's default when the column takes no NULL, and a model column that is in
+    # no package column as its default (``auto_now_add``: now). Only what is not a column's value —
+    # who may write which row, the counts, the interviews a visit loses — is written per table below.
 
     def _count(self, cite_id: int | None, what: str, table: str, n: int = 1) -> None:
         if n:
@@ -520,9 +561,9 @@ class PackageImport:
         if not hasattr(self, "_known"):
             self.load_known()
         with network_scope(), transaction.atomic():
-            self.cite_pk = self._cite_pks()
+            self.cite_pk = self._pks(Cite)
             self.had_interviews = Interview._base_manager.exists()
-            for table in TABLES:
+            for table in schema.TABLES:
                 if package.has(table.filename):
                     getattr(self, f"_write_{table.name}")(package, table)
             for cite_id, counts in sorted(self.touched.items(), key=lambda item: item[0] or 0):
@@ -552,15 +593,28 @@ class PackageImport:
             yield batch
             self.progress(table.name, n)
 
-    def _cite_pks(self):
-        return dict(Cite.objects.values_list("slug", "pk"))
+    @staticmethod
+    def _pks(model) -> dict:
+        """{key: pk} of a referenced model (its key is the ``id`` column of its table)."""
+        key = next(t for t in schema.TABLES if t.model is model).field("id").model_field
+        return dict(model._base_manager.values_list(key, "pk"))
 
-    def _counted(self, table: str, model, key: list[str], fields: list[str], cite_of, write) -> None:
+    def _lookups(self) -> dict:
+        """{table: {id: pk}} for the references a write turns into keys."""
+        return {"cites": self.cite_pk, "sites": self._pks(Site), "partners": self._pks(Partner)}
+
+    def _plan(self, table: Table, lookups: dict) -> "WritePlan":
+        return WritePlan(table, lookups)
+
+    def _counted(self, table: str, model, columns: list[str], cite_at: int | None, n_key: int, write) -> None:
         """Run ``write`` on a small table and count, per Cité, the rows it created, changed, deleted."""
-        columns = [*key, *fields]
-        before = {row[: len(key)]: row for row in model.objects.values_list(*columns)}
+        before = {row[:n_key]: row for row in model.objects.values_list(*columns)}
         write()
-        after = {row[: len(key)]: row for row in model.objects.values_list(*columns)}
+        after = {row[:n_key]: row for row in model.objects.values_list(*columns)}
+
+        def cite_of(row):
+            return None if cite_at is None else row[cite_at]
+
         for k, row in after.items():
             if k not in before:
                 self._count(cite_of(row), "created", table)
@@ -570,223 +624,93 @@ class PackageImport:
             if k not in after:
                 self._count(cite_of(row), "deleted", table)
 
+    def _write_small(self, package, table: Table, *, rows=None, keep=None, create_only: bool = False) -> None:
+        """A small table through the ORM: an upsert on its key (``create_only``: new keys only),
+        counted per Cité. ``keep(plan, obj)`` leaves out the objects it refuses."""
+        plan = self._plan(table, self._lookups())
+        objs = [plan.instance(v) for v in (rows if rows is not None else self._rows(package, table))]
+        if keep is not None:
+            objs = [o for o in objs if keep(plan, o)]
+        model = table.model
+        if table.name == "cites":  # a Cité's rows are counted under itself
+            columns, cite_at = [*plan.key_attnames, "pk", *plan.update_attnames], len(plan.key_attnames)
+        else:
+            columns = [*plan.key_attnames, *plan.scope_attnames, *plan.update_attnames]
+            cite_at = columns.index(plan.cite_attname) if plan.cite_attname else None
+
+        def write():
+            if create_only:
+                existing = set(model._base_manager.values_list(*plan.key_attnames))
+                fresh = [o for o in objs if tuple(getattr(o, a) for a in plan.key_attnames) not in existing]
+                model.objects.bulk_create(fresh)
+            else:
+                model.objects.bulk_create(
+                    objs, update_conflicts=True, unique_fields=plan.key_names, update_fields=plan.update_names
+                )
+
+        self._counted(table.name, model, columns, cite_at, len(plan.key_attnames), write)
+
     def _write_cites(self, package, table):
         if not self.writes_network:
             return  # a Cité's own description is changed in the back-office
-        names = [
-            "name",
-            "country",
-            "region",
-            "city",
-            "latitude",
-            "longitude",
-            "languages",
-            "status",
-            "member_since",
-            "labelled_on",
-            "opened_on",
-        ]
-        objs = [
-            Cite(
-                slug=v["id"],
-                name=v["name"],
-                country=v["country"],
-                region=v["region"] or "",
-                city=v["city"],
-                latitude=_float(v["latitude"]),
-                longitude=_float(v["longitude"]),
-                languages=v["languages"] or [],
-                status=v["status"],
-                member_since=v["member_since"],
-                labelled_on=v["labelled_on"],
-                opened_on=v["opened_on"],
-            )
-            for v in self._rows(package, table)
-        ]
-        self._counted(
-            "cites",
-            Cite,
-            ["slug", "pk"],
-            names,
-            lambda row: row[1],
-            lambda: Cite.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["slug"], update_fields=names
-            ),
-        )
-        self.cite_pk = self._cite_pks()
+        self._write_small(package, table)
+        self.cite_pk = self._pks(Cite)
 
     def _write_sites(self, package, table):
-        names = ["name", "kind", "city", "latitude", "longitude", "opened_on", "closed_on"]
         rows = list(self._rows(package, table))
-        # The scope check on this write path: a slug of another Cité is not touched.
-        owner = dict(Site.objects.filter(slug__in=[v["id"] for v in rows]).values_list("slug", "cite_id"))
-        objs = [
-            Site(
-                slug=v["id"],
-                cite_id=self.cite_pk[v["cite"]],
-                name=v["name"],
-                kind=v["kind"],
-                city=v["city"] or "",
-                latitude=_float(v["latitude"]),
-                longitude=_float(v["longitude"]),
-                opened_on=v["opened_on"],
-                closed_on=v["closed_on"],
-            )
-            for v in rows
-            if owner.get(v["id"], self.cite_pk[v["cite"]]) == self.cite_pk[v["cite"]]
-        ]
-        self._counted(
-            "sites",
-            Site,
-            ["slug", "cite_id"],
-            names,
-            lambda row: row[1],
-            # ``cite`` is not among the updated fields: an upsert never moves a site.
-            lambda: Site.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["slug"], update_fields=names
-            ),
+        # The scope check on this write path: a site of another Cité is not touched.
+        key = table.field("id").model_field
+        owner = dict(
+            Site._base_manager.filter(**{f"{key}__in": [v["id"] for v in rows]}).values_list(key, "cite_id")
+        )
+        self._write_small(
+            package,
+            table,
+            rows=rows,
+            keep=lambda plan, obj: owner.get(getattr(obj, key), obj.cite_id) == obj.cite_id,
         )
 
     def _write_partners(self, package, table):
-        objs = [
-            Partner(slug=v["id"], name=v["name"], kind=v["kind"], country=v["country"] or "")
-            for v in self._rows(package, table)
-        ]
-        if self.writes_network:
-
-            def write():
-                Partner.objects.bulk_create(
-                    objs,
-                    update_conflicts=True,
-                    unique_fields=["slug"],
-                    update_fields=["name", "kind", "country"],
-                )
-        else:
-            # A Cité brings new organisations; the network's shared directory is not rewritten.
-            def write():
-                existing = set(Partner.objects.values_list("slug", flat=True))
-                Partner.objects.bulk_create([o for o in objs if o.slug not in existing])
-
-        self._counted("partners", Partner, ["slug"], ["name", "kind", "country"], lambda row: None, write)
-
-    def _partner_pks(self):
-        return dict(Partner.objects.values_list("slug", "pk"))
+        # A Cité brings new organisations; the network's shared directory is rewritten only by who
+        # imports for the whole network.
+        self._write_small(package, table, create_only=not self.writes_network)
 
     def _write_partnerships(self, package, table):
-        partner_pk = self._partner_pks()
-        objs = [
-            Partnership(
-                cite_id=self.cite_pk[v["cite"]],
-                partner_id=partner_pk[v["partner"]],
-                since=v["since"],
-                until=v["until"],
-            )
-            for v in self._rows(package, table)
-        ]
-        self._counted(
-            "partnerships",
-            Partnership,
-            ["cite_id", "partner_id"],
-            ["since", "until"],
-            lambda row: row[0],
-            lambda: Partnership.objects.bulk_create(
-                objs,
-                update_conflicts=True,
-                unique_fields=["cite", "partner"],
-                update_fields=["since", "until"],
-            ),
-        )
+        self._write_small(package, table)
+
+    def _write_equipment(self, package, table):
+        self._write_small(package, table)
 
     def _write_contributions(self, package, table):
         """Contributions have no id: each (Cité, year) of the package is replaced when it differs."""
-        partner_pk = self._partner_pks()
+        plan = self._plan(table, self._lookups())
+        rest = [a for a in plan.attnames if a not in ("cite_id", "year")]
         incoming: dict[tuple, Counter] = {}
         for v in self._rows(package, table):
-            key = (self.cite_pk[v["cite"]], int(v["year"]))
-            row = (
-                partner_pk[v["partner"]],
-                v["type"],
-                _decimal(v["amount"]),
-                v["unit"] or "",
-                v["description"] or "",
-            )
-            incoming.setdefault(key, Counter())[row] += 1
+            obj = plan.instance(v)
+            incoming.setdefault((obj.cite_id, int(obj.year)), Counter())[plan.values(obj, rest)] += 1
         for (cite_id, year), rows in incoming.items():
             current = Contribution.objects.filter(cite_id=cite_id, year=year)
-            existing = Counter(
-                (p, t, _decimal(a), u, d)
-                for p, t, a, u, d in current.values_list(
-                    "partner_id", "type", "amount", "unit", "description"
-                )
-            )
+            existing = Counter(plan.normalized(rest, row) for row in current.values_list(*rest))
             if existing == rows:
                 continue
             self._count(cite_id, "deleted", "contributions", sum(existing.values()))
             self._count(cite_id, "created", "contributions", sum(rows.values()))
             current.delete()
             Contribution.objects.bulk_create(
-                Contribution(
-                    cite_id=cite_id, year=year, partner_id=p, type=t, amount=a, unit=u, description=d
-                )
-                for (p, t, a, u, d), n in rows.items()
+                Contribution(cite_id=cite_id, year=year, **dict(zip(rest, row, strict=True)))
+                for row, n in rows.items()
                 for _ in range(n)
             )
 
-    def _site_pks(self):
-        return dict(Site.objects.values_list("slug", "pk"))
-
     def _write_visits(self, package, table):
-        site_pk = self._site_pks()
+        plan = self._plan(table, self._lookups())
         visit_table, interview_table = Visit._meta.db_table, Interview._meta.db_table
-        columns = [
-            "uid",
-            "cite_id",
-            "site_id",
-            "date",
-            "time",
-            "channel",
-            "theme",
-            "outcome",
-            "age_band",
-            "gender",
-            "status",
-            "first_visit",
-            "recorded_at",
-        ]
-        # Neither the uid (the key), the Cité (never changed) nor when it was first recorded.
-        update = columns[2:-1]
-        now = timezone.now()
         for batch in self._batches(package, table):
             self.visit_years.update(_year(v["date"]) for v in batch)
             uids = [v["id"] for v in batch]
-            before = bulk.owners(visit_table, "uid", uids)
-            written = set(
-                bulk.upsert(
-                    visit_table,
-                    columns,
-                    ["uid"],
-                    [
-                        (
-                            v["id"],
-                            self.cite_pk[v["cite"]],
-                            site_pk[v["site"]] if v["site"] else None,
-                            v["date"],
-                            v["time"],
-                            v["channel"],
-                            v["theme"],
-                            v["outcome"],
-                            v["age_band"],
-                            v["gender"],
-                            v["status"],
-                            v["first_visit"],
-                            now,
-                        )
-                        for v in batch
-                    ],
-                    update=update,
-                    scope="cite_id",
-                )
-            )
+            before = bulk.owners(visit_table, plan.key_columns[0], uids)
+            written = plan.upsert(batch, before)
             for v in batch:
                 if v["id"] in written:
                     self._count(
@@ -809,124 +733,63 @@ class PackageImport:
                         self._count(cite_id, "deleted", "interviews", max(cursor.rowcount, 0))
 
     def _write_interviews(self, package, table):
-        partner_pk = self._partner_pks()
-        visit_table, interview_table = Visit._meta.db_table, Interview._meta.db_table
+        lookups = self._lookups()
+        visit_table = Visit._meta.db_table
+        cite_slug = {pk: slug for slug, pk in self.cite_pk.items()}
+        plan = None
         for batch in self._batches(package, table):
             visit = bulk.owners(visit_table, "uid", [v["visit"] for v in batch])
-            cite_slug = {pk: slug for slug, pk in self.cite_pk.items()}
             # An interview belongs to its visit's Cité: only the Cités the importer may import into.
             batch = [
                 v for v in batch if v["visit"] in visit and self.may_import(cite_slug[visit[v["visit"]][1]])
             ]
+            lookups["visits"] = {uid: pk for uid, (pk, _cite) in visit.items()}
+            plan = plan or self._plan(table, lookups)
             visit_ids = [visit[v["visit"]][0] for v in batch]
             before = set(
                 Interview._base_manager.filter(visit_id__in=visit_ids).values_list("visit_id", flat=True)
             )
-            written = set(
-                bulk.upsert(
-                    interview_table,
-                    ["visit_id", "partner_id", "duration_minutes"],
-                    ["visit_id"],
-                    [
-                        (
-                            visit[v["visit"]][0],
-                            partner_pk[v["partner"]] if v["partner"] else None,
-                            v["duration_minutes"],
-                        )
-                        for v in batch
-                    ],
-                    update=["partner_id", "duration_minutes"],
-                    scope=None,  # keyed on the visit, whose Cité was checked just above
-                )
-            )
+            # Keyed on the visit, whose Cité was checked just above: no scope column of its own.
+            written = plan.upsert(batch, before)
             for v in batch:
                 pk, cite_id = visit[v["visit"]]
                 if pk in written:
                     self._count(cite_id, "changed" if pk in before else "created", "interviews")
 
     def _write_activities(self, package, table):
-        site_pk = self._site_pks()
-        partner_pk = self._partner_pks()
-        through = Activity.partners.through
+        lookups = self._lookups()
+        partner_pk = lookups["partners"]
+        plan = self._plan(table, lookups)
+        links = [f.name for f in table.fields if f.type == "ids"]  # many-to-many: the partners
         activity_table = Activity._meta.db_table
-        columns = [
-            "uid",
-            "cite_id",
-            "site_id",
-            "kind",
-            "role",
-            "title",
-            "theme",
-            "date",
-            "duration_minutes",
-            "participants",
-        ]
         for batch in self._batches(package, table):
             before = bulk.owners(activity_table, "uid", [v["id"] for v in batch])
-            written = set(
-                bulk.upsert(
-                    activity_table,
-                    columns,
-                    ["uid"],
-                    [
-                        (
-                            v["id"],
-                            self.cite_pk[v["cite"]],
-                            site_pk[v["site"]] if v["site"] else None,
-                            v["kind"],
-                            v["role"],
-                            v["title"],
-                            v["theme"] or "",
-                            v["date"],
-                            v["duration_minutes"],
-                            v["participants"],
-                        )
-                        for v in batch
-                    ],
-                    update=columns[2:],
-                    scope="cite_id",
-                )
-            )
+            written = plan.upsert(batch, before)
             after = bulk.owners(activity_table, "uid", [v["id"] for v in batch])
-            # Partner links only for the activities of the row's own Cité.
+            # Links only for the activities of the row's own Cité.
             mine = [v for v in batch if after[v["id"]][1] == self.cite_pk[v["cite"]]]
             activity_pk = {v["id"]: after[v["id"]][0] for v in mine}
-            wanted = {(activity_pk[v["id"]], partner_pk[p]) for v in mine for p in (v["partners"] or [])}
-            current = set(
-                through.objects.filter(activity_id__in=activity_pk.values()).values_list(
-                    "activity_id", "partner_id"
+            for name in links:
+                through = getattr(Activity, table.field(name).model_field).through
+                wanted = {(activity_pk[v["id"]], partner_pk[p]) for v in mine for p in (v[name] or [])}
+                current = set(
+                    through.objects.filter(activity_id__in=activity_pk.values()).values_list(
+                        "activity_id", "partner_id"
+                    )
                 )
-            )
-            if wanted != current:
-                for activity_id, partner_id in current - wanted:
-                    through.objects.filter(activity_id=activity_id, partner_id=partner_id).delete()
-                through.objects.bulk_create(
-                    [through(activity_id=a, partner_id=p) for a, p in wanted - current]
-                )
-                relinked = {a for a, _p in wanted ^ current}
-                written |= {v["id"] for v in mine if activity_pk[v["id"]] in relinked}
+                if wanted != current:
+                    for activity_id, partner_id in current - wanted:
+                        through.objects.filter(activity_id=activity_id, partner_id=partner_id).delete()
+                    through.objects.bulk_create(
+                        [through(activity_id=a, partner_id=p) for a, p in wanted - current]
+                    )
+                    relinked = {a for a, _p in wanted ^ current}
+                    written |= {v["id"] for v in mine if activity_pk[v["id"]] in relinked}
             for v in mine:
                 if v["id"] in written:
                     self._count(
                         self.cite_pk[v["cite"]], "changed" if v["id"] in before else "created", "activities"
                     )
-
-    def _write_equipment(self, package, table):
-        names = ["paper_references", "paper_copies", "computer_stations", "tablets", "vr_headsets"]
-        objs = [
-            Equipment(cite_id=self.cite_pk[v["cite"]], year=v["year"], **{n: v[n] for n in names})
-            for v in self._rows(package, table)
-        ]
-        self._counted(
-            "equipment",
-            Equipment,
-            ["cite_id", "year"],
-            names,
-            lambda row: row[0],
-            lambda: Equipment.objects.bulk_create(
-                objs, update_conflicts=True, unique_fields=["cite", "year"], update_fields=names
-            ),
-        )
 
     # -- the whole --------------------------------------------------------------------------
 
@@ -972,19 +835,103 @@ class PackageImport:
         )
 
 
+class WritePlan:
+    """How the rows of one table go to its model's columns, derived from the schema once per write.
+
+    ``lookups`` turns each reference into the referenced row's key: {table: {id: pk}}."""
+
+    def __init__(self, table: Table, lookups: dict):
+        self.table = table
+        meta = table.model._meta
+        self.fields = [(f, meta.get_field(f.model_field)) for f in table.fields if f.type != "ids"]
+        self.names = [f.name for f, _mf in self.fields]
+        self.attnames = [mf.attname for _f, mf in self.fields]
+        key = set(table.primary_key)
+        self.key_names = [mf.name for f, mf in self.fields if f.name in key]
+        self.key_attnames = [mf.attname for f, mf in self.fields if f.name in key]
+        self.key_columns = [mf.column for f, mf in self.fields if f.name in key]
+        # The row's Cité; outside the key, it is the scope: never changed by an upsert, and only rows
+        # of the same Cité are updated.
+        self.cite_attname = next((mf.attname for f, mf in self.fields if f.references == "cites"), None)
+        cite = next((mf for f, mf in self.fields if f.references == "cites" and f.name not in key), None)
+        self.scope_attnames = [cite.attname] if cite else []
+        self.scope_column = cite.column if cite else None
+        self.update_names = [mf.name for f, mf in self.fields if f.name not in key and mf is not cite]
+        self.update_attnames = [mf.attname for f, mf in self.fields if f.name not in key and mf is not cite]
+        # Per column: what turns the parsed cell into the stored value (None: as it is).
+        self.convert: list = []
+        for f, mf in self.fields:
+            if f.references:
+                # Looked up when called: a batch may bring its own (the interviews' visits).
+                self.convert.append(lambda v, t=f.references: None if v is None else lookups[t][v])
+            elif not mf.null and not f.required:
+                default = mf.get_default()
+                self.convert.append(lambda v, d=default: d if v is None else v)
+            elif isinstance(mf, models.DecimalField):
+                places = Decimal(1).scaleb(-mf.decimal_places)
+                self.convert.append(lambda v, q=places: None if v is None else v.quantize(q))
+            else:
+                self.convert.append(None)
+        self.fixups = [(i, fn) for i, fn in enumerate(self.convert) if fn is not None]
+        self.get = operator.itemgetter(*self.names) if len(self.names) > 1 else lambda v: (v[self.names[0]],)
+        # Model columns that no package column fills, and that take no NULL: their default.
+        covered = {mf.column for _f, mf in self.fields}
+        self.extra = [
+            mf
+            for mf in meta.concrete_fields
+            if mf.column not in covered and not mf.null and not (mf.primary_key and mf.auto_created)
+        ]
+
+    def row(self, values: dict) -> list:
+        row = list(self.get(values))
+        for i, fn in self.fixups:
+            row[i] = fn(row[i])
+        return row
+
+    def instance(self, values: dict):
+        return self.table.model(**dict(zip(self.attnames, self.row(values), strict=True)))
+
+    def values(self, obj, attnames: list[str]) -> tuple:
+        return tuple(getattr(obj, a) for a in attnames)
+
+    def normalized(self, attnames: list[str], stored: tuple) -> tuple:
+        """A stored row as ``instance`` would build it (decimals to the model's places)."""
+        out = []
+        for a, v in zip(attnames, stored, strict=True):
+            i = self.attnames.index(a)
+            mf = self.fields[i][1]
+            if v is not None and isinstance(mf, models.DecimalField):
+                v = Decimal(v).quantize(Decimal(1).scaleb(-mf.decimal_places))
+            out.append(v)
+        return tuple(out)
+
+    def upsert(self, batch: list[dict], before) -> set:
+        """``bulk.upsert`` of the batch: the key, the Cité (never updated), every other column
+        updated when it differs, and the columns no package column fills set on insert only."""
+        now = timezone.now()
+        extra_values = [now if getattr(mf, "auto_now_add", False) else mf.get_default() for mf in self.extra]
+        columns = [mf.column for _f, mf in self.fields] + [mf.column for mf in self.extra]
+        update = [
+            mf.column
+            for f, mf in self.fields
+            if f.name not in self.table.primary_key and mf.column != self.scope_column
+        ]
+        rows = [self.row(v) + extra_values for v in batch]
+        return set(
+            bulk.upsert(
+                self.table.model._meta.db_table,
+                columns,
+                self.key_columns,
+                rows,
+                update=update,
+                scope=self.scope_column,
+                existing=before,
+            )
+        )
+
+
 def _year(value) -> int:
     return value.year if hasattr(value, "year") else int(str(value)[:4])
-
-
-def _float(value):
-    return None if value is None else float(value)
-
-
-def _decimal(value):
-    return None if value is None else value.quantize(_CENTS)
-
-
-_CENTS = Decimal("0.01")
 
 
 def import_package(path, *, user=None, name=None, progress=None, dry_run=False) -> ImportResult:

@@ -1,12 +1,25 @@
-"""The network activity data package (version 1), as data.
+"""The network activity data package (version 1), as data: the one description of its tables.
 
-One description of every table serves the import's validation, the export, the
-``datapackage.json`` (Frictionless Table Schema) and the spreadsheet template.
-Vocabularies come from ``cdm.network.vocabularies``.
+Every column is written here once — its name, type, whether it is required, its bounds, its
+vocabulary, the table it references and the model field that stores it — and everything else is
+derived from it:
+
+- the import's validation (``validation.cell_parser`` per column, references and date order
+  checked by ``importer``) and its writes (``importer``: the model columns of each table);
+- the export (``exporter``: the columns read from the models, in this order);
+- ``datapackage.json`` (``datapackage``, a Frictionless Table Schema per table);
+- the .xlsx template (``spreadsheet``: sheets, headers, drop-down lists, help);
+- the documentation (``describe`` → ``docs/data-package.md``, kept in step by a test).
+
+Vocabularies come from ``cdm.network.vocabularies``. Code that reads the tables at run time goes
+through ``schema.TABLES`` / ``schema.table(name)`` (never a copy taken at import time), so that a
+column added here — or by a test — reaches every one of them.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import (
     ActivityKind,
     ActivityRole,
@@ -26,25 +39,58 @@ SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
 
 @dataclass(frozen=True)
+class Type:
+    """A column type of the package: how Frictionless names it, the pattern a cell matches, and
+    what it means (``datapackage.json``'s field descriptions and the docs)."""
+
+    frictionless: str
+    pattern: str | None
+    doc: str
+
+
+TYPES = {
+    "slug": Type("string", SLUG_PATTERN, "identifier: lower-case letters, digits and hyphens"),
+    "id": Type("string", None, "unique identifier (a UUID is recommended)"),
+    "text": Type("string", None, "free text"),
+    "country": Type("string", "^[A-Z]{2}$", "ISO 3166-1 alpha-2 country code, e.g. FR, BE"),
+    "languages": Type("string", "^[a-z]{2}(;[a-z]{2})*$", "ISO 639-1 language codes separated by `;`"),
+    "number": Type("number", None, "number"),
+    "integer": Type("integer", None, "whole number"),
+    "date": Type("date", None, "date, YYYY-MM-DD"),
+    "time": Type("string", "^([01][0-9]|2[0-3]):[0-5][0-9]$", "time of day, HH:MM"),
+    "boolean": Type("boolean", None, "`true` or `false`"),
+    "enum": Type("string", None, "one value of the vocabulary"),
+    "ids": Type("string", "^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$", "identifiers separated by `;`"),
+}
+TEXT_TYPES = frozenset({"slug", "id", "text"})
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # slug, text, country, languages, number, integer, date, time, boolean, enum, ids, id
+    type: str  # a key of TYPES
     required: bool = False
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 200
     description: str = ""
+    references: str = ""  # a table's name: the value is one of that table's ids (``ids``: each of them)
+    after: str = ""  # another date column of the row that this one may not precede
+    attr: str = ""  # the model field storing it, when not named like the column
+
+    @property
+    def model_field(self) -> str:
+        return self.attr or self.name
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
     fields: tuple[Field, ...]
+    model: type
     primary_key: tuple[str, ...] = ()
-    foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (field, table, field)
     description: str = ""
-    columns: dict = field(default_factory=dict, compare=False)
 
     @property
     def filename(self) -> str:
@@ -57,6 +103,11 @@ class Table:
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @property
+    def foreign_keys(self) -> tuple[tuple[str, str, str], ...]:
+        """(field, table, field): every referenced table is keyed on its ``id``."""
+        return tuple((f.name, f.references, "id") for f in self.fields if f.references)
+
 
 def enum(name, choices, required=False, **kw) -> Field:
     return Field(name, "enum", required, tuple(choices.values), **kw)
@@ -65,12 +116,24 @@ def enum(name, choices, required=False, **kw) -> Field:
 LATITUDE = {"minimum": -90, "maximum": 90}
 LONGITUDE = {"minimum": -180, "maximum": 180}
 COUNT = {"minimum": 0}
+YEAR = {"minimum": 1990, "maximum": 2100}
+
+
+def cite(**kw) -> Field:
+    return Field("cite", "slug", True, max_length=64, references="cites", **kw)
+
+
+def site(**kw) -> Field:
+    return Field(
+        "site", "slug", max_length=64, references="sites", description="one of the Cité's sites", **kw
+    )
+
 
 TABLES: tuple[Table, ...] = (
     Table(
         "cites",
         (
-            Field("id", "slug", True, max_length=64),
+            Field("id", "slug", True, max_length=64, attr="slug"),
             Field("name", "text", True),
             Field("country", "country", True),
             Field("region", "text", max_length=100),
@@ -78,75 +141,91 @@ TABLES: tuple[Table, ...] = (
             Field("latitude", "number", **LATITUDE),
             Field("longitude", "number", **LONGITUDE),
             Field("languages", "languages"),
-            enum("status", LabelStatus, True),
+            enum("status", LabelStatus, True, description="label: in preparation, labelled…"),
             Field("member_since", "date"),
             Field("labelled_on", "date"),
-            Field("opened_on", "date"),
+            Field("opened_on", "date", description="opened to the public: a visit may not precede it"),
         ),
+        Cite,
         primary_key=("id",),
         description="Member Cités des métiers",
     ),
     Table(
         "sites",
         (
-            Field("id", "slug", True, max_length=64),
-            Field("cite", "slug", True, max_length=64),
+            Field("id", "slug", True, max_length=64, attr="slug"),
+            cite(),
             Field("name", "text", True),
             enum("kind", SiteKind, True),
             Field("city", "text", max_length=100),
             Field("latitude", "number", **LATITUDE),
             Field("longitude", "number", **LONGITUDE),
             Field("opened_on", "date"),
-            Field("closed_on", "date"),
+            Field("closed_on", "date", after="opened_on"),
         ),
+        Site,
         primary_key=("id",),
-        foreign_keys=(("cite", "cites", "id"),),
         description="Where a Cité delivers its offer",
     ),
     Table(
         "partners",
         (
-            Field("id", "slug", True, max_length=64),
+            Field("id", "slug", True, max_length=64, attr="slug"),
             Field("name", "text", True),
             enum("kind", PartnerKind, True),
             Field("country", "country"),
         ),
+        Partner,
         primary_key=("id",),
         description="Partner organisations",
     ),
     Table(
         "partnerships",
         (
-            Field("cite", "slug", True, max_length=64),
-            Field("partner", "slug", True, max_length=64),
+            cite(),
+            Field("partner", "slug", True, max_length=64, references="partners"),
             Field("since", "date"),
-            Field("until", "date"),
+            Field("until", "date", after="since"),
         ),
+        Partnership,
         primary_key=("cite", "partner"),
-        foreign_keys=(("cite", "cites", "id"), ("partner", "partners", "id")),
         description="Which partner works with which Cité",
     ),
     Table(
         "contributions",
         (
-            Field("cite", "slug", True, max_length=64),
-            Field("partner", "slug", True, max_length=64),
-            Field("year", "integer", True, minimum=1990, maximum=2100),
+            cite(),
+            Field(
+                "partner",
+                "slug",
+                True,
+                max_length=64,
+                references="partners",
+                description="a partner of the Cité (partnerships.csv)",
+            ),
+            Field("year", "integer", True, **YEAR),
             enum("type", ContributionType, True),
             Field("amount", "number", minimum=0, maximum=999_999_999_999),
-            Field("unit", "text", max_length=20),
+            Field("unit", "text", max_length=20, description="e.g. fte, hours, EUR, CHF"),
             Field("description", "text", max_length=500),
         ),
-        foreign_keys=(("cite", "cites", "id"), ("partner", "partners", "id")),
-        description="What a partner brings to a Cité in a year",
+        Contribution,
+        description="What a partner brings to a Cité in a year (a Cité's year is replaced whole)",
     ),
     Table(
         "visits",
         (
-            Field("id", "id", True, max_length=64),
-            Field("cite", "slug", True, max_length=64),
-            Field("site", "slug", max_length=64),
-            Field("date", "date", True),
+            Field(
+                "id",
+                "id",
+                True,
+                max_length=64,
+                attr="uid",
+                description="a UUID is kept; any other text is stored as a UUID derived from it",
+            ),
+            cite(),
+            site(),
+            Field("date", "date", True, description="from the Cité's opening to today"),
             Field("time", "time"),
             enum("channel", Channel, True),
             enum("theme", Theme, True),
@@ -156,27 +235,34 @@ TABLES: tuple[Table, ...] = (
             enum("status", Status, True),
             Field("first_visit", "boolean"),
         ),
+        Visit,
         primary_key=("id",),
-        foreign_keys=(("cite", "cites", "id"), ("site", "sites", "id")),
         description="One row per person welcomed, anonymous by design",
     ),
     Table(
         "interviews",
         (
-            Field("visit", "id", True, max_length=64),
-            Field("partner", "slug", max_length=64),
+            Field(
+                "visit",
+                "id",
+                True,
+                max_length=64,
+                references="visits",
+                description="a visit whose outcome is `interview`",
+            ),
+            Field("partner", "slug", max_length=64, references="partners"),
             Field("duration_minutes", "integer", minimum=1, maximum=1440),
         ),
+        Interview,
         primary_key=("visit",),
-        foreign_keys=(("visit", "visits", "id"), ("partner", "partners", "id")),
         description="Details of the visits whose outcome is an interview",
     ),
     Table(
         "activities",
         (
-            Field("id", "id", True, max_length=64),
-            Field("cite", "slug", True, max_length=64),
-            Field("site", "slug", max_length=64),
+            Field("id", "id", True, max_length=64, attr="uid"),
+            cite(),
+            site(),
             enum("kind", ActivityKind, True),
             enum("role", ActivityRole, True),
             Field("title", "text", True),
@@ -184,113 +270,96 @@ TABLES: tuple[Table, ...] = (
             Field("date", "date", True),
             Field("duration_minutes", "integer", minimum=1, maximum=100_000),
             Field("participants", "integer", True, minimum=0, maximum=10_000_000),
-            Field("partners", "ids"),
+            Field("partners", "ids", references="partners", description="co-organisers"),
         ),
+        Activity,
         primary_key=("id",),
-        foreign_keys=(("cite", "cites", "id"), ("site", "sites", "id")),
         description="Collective activities: workshops and events",
     ),
     Table(
         "equipment",
         (
-            Field("cite", "slug", True, max_length=64),
-            Field("year", "integer", True, minimum=1990, maximum=2100),
+            cite(),
+            Field("year", "integer", True, **YEAR),
             Field("paper_references", "integer", **COUNT),
             Field("paper_copies", "integer", **COUNT),
             Field("computer_stations", "integer", **COUNT),
             Field("tablets", "integer", **COUNT),
             Field("vr_headsets", "integer", **COUNT),
         ),
+        Equipment,
         primary_key=("cite", "year"),
-        foreign_keys=(("cite", "cites", "id"),),
         description="A Cité's resources at the end of a year",
     ),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
-_FRICTIONLESS_TYPES = {
-    "slug": "string",
-    "id": "string",
-    "text": "string",
-    "country": "string",
-    "languages": "string",
-    "enum": "string",
-    "ids": "string",
-    "number": "number",
-    "integer": "integer",
-    "date": "date",
-    "time": "string",
-    "boolean": "boolean",
-}
+
+def table(name: str) -> Table:
+    """The table ``name`` as the schema describes it now."""
+    return next(t for t in TABLES if t.name == name)
 
 
-def table_schema(table: Table) -> dict:
-    """The Frictionless Table Schema of one table."""
-    fields = []
-    for f in table.fields:
-        spec: dict = {"name": f.name, "type": _FRICTIONLESS_TYPES[f.type]}
-        constraints: dict = {}
-        if f.required:
-            constraints["required"] = True
-        if f.choices:
-            constraints["enum"] = list(f.choices)
-        if f.type == "slug":
-            constraints["pattern"] = SLUG_PATTERN
-        if f.type == "country":
-            constraints["pattern"] = "^[A-Z]{2}$"
-        if f.type == "languages":
-            constraints["pattern"] = "^[a-z]{2}(;[a-z]{2})*$"
-        if f.type == "time":
-            constraints["pattern"] = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-        if f.type == "ids":
-            constraints["pattern"] = "^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$"
-        if f.type in {"slug", "id", "text"}:
-            constraints["maxLength"] = f.max_length
-        if f.minimum is not None:
-            constraints["minimum"] = f.minimum
-        if f.maximum is not None:
-            constraints["maximum"] = f.maximum
-        if f.type == "date":
-            spec["format"] = "%Y-%m-%d"
-        if f.type == "boolean":
-            spec["trueValues"], spec["falseValues"] = ["true"], ["false"]
-        if constraints:
-            spec["constraints"] = constraints
-        fields.append(spec)
-    schema: dict = {"fields": fields, "missingValues": [""]}
-    if table.primary_key:
-        schema["primaryKey"] = list(table.primary_key)
-    if table.foreign_keys:
-        schema["foreignKeys"] = [
-            {"fields": f, "reference": {"resource": t, "fields": r}} for f, t, r in table.foreign_keys
-        ]
+def field_schema(f: Field) -> dict:
+    """The Frictionless description of one column."""
+    kind = TYPES[f.type]
+    spec: dict = {"name": f.name, "type": kind.frictionless}
+    spec["description"] = f"{kind.doc}; {f.description}" if f.description else kind.doc
+    constraints: dict = {}
+    if f.required:
+        constraints["required"] = True
+    if f.choices:
+        constraints["enum"] = list(f.choices)
+    if kind.pattern:
+        constraints["pattern"] = kind.pattern
+    if f.type in TEXT_TYPES:
+        constraints["maxLength"] = f.max_length
+    if f.minimum is not None:
+        constraints["minimum"] = f.minimum
+    if f.maximum is not None:
+        constraints["maximum"] = f.maximum
+    if f.type == "date":
+        spec["format"] = "%Y-%m-%d"
+    if f.type == "boolean":
+        spec["trueValues"], spec["falseValues"] = ["true"], ["false"]
+    if constraints:
+        spec["constraints"] = constraints
+    return spec
+
+
+def table_schema(t: Table, present: list[str] | None = None) -> dict:
+    """The Frictionless Table Schema of one table (foreign keys only to the tables ``present``).
+
+    A reference from a list column (``ids``) is not a Frictionless foreign key (which compares
+    whole cells): the import checks each of its ids."""
+    schema: dict = {"fields": [field_schema(f) for f in t.fields], "missingValues": [""]}
+    if t.primary_key:
+        schema["primaryKey"] = list(t.primary_key)
+    foreign_keys = [
+        {"fields": name, "reference": {"resource": target, "fields": key}}
+        for name, target, key in t.foreign_keys
+        if t.field(name).type != "ids" and (present is None or target in present)
+    ]
+    if foreign_keys:
+        schema["foreignKeys"] = foreign_keys
     return schema
 
 
 def datapackage(names: list[str], *, title: str) -> dict:
     """``datapackage.json`` for the tables ``names`` (foreign keys only to tables present)."""
-    resources = []
-    for name in names:
-        table = TABLES_BY_NAME[name]
-        schema = table_schema(table)
-        if "foreignKeys" in schema:
-            schema["foreignKeys"] = [
-                fk for fk in schema["foreignKeys"] if fk["reference"]["resource"] in names
-            ]
-            if not schema["foreignKeys"]:
-                del schema["foreignKeys"]
-        resources.append(
-            {
-                "name": name,
-                "path": table.filename,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "description": table.description,
-                "schema": schema,
-            }
-        )
+    resources = [
+        {
+            "name": name,
+            "path": table(name).filename,
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": table(name).description,
+            "schema": table_schema(table(name), names),
+        }
+        for name in names
+    ]
     return {
         "name": "cdm-activity",
         "title": title,
@@ -298,3 +367,66 @@ def datapackage(names: list[str], *, title: str) -> dict:
         "version": "1.0.0",
         "resources": resources,
     }
+
+
+def _constraints(f: Field) -> str:
+    parts = []
+    if f.choices:
+        parts.append(", ".join(f"`{c}`" for c in f.choices))
+    if f.type in TEXT_TYPES:
+        parts.append(f"at most {f.max_length} characters")
+    if f.minimum is not None:
+        parts.append(f"≥ {f.minimum:,}".replace(",", " "))
+    if f.maximum is not None:
+        parts.append(f"≤ {f.maximum:,}".replace(",", " "))
+    if f.references:
+        parts.append(f"→ `{f.references}.id`" + (" (each)" if f.type == "ids" else ""))
+    if f.after:
+        parts.append(f"not before `{f.after}`")
+    return "; ".join(parts)
+
+
+def describe() -> str:
+    """The package's documentation in Markdown (``docs/data-package.md``), from the schema alone."""
+    lines = [
+        "# The network activity data package",
+        "",
+        "<!-- Generated from src/cdm/exchange/schema.py by `cdm datapackage --docs docs/data-package.md`;",
+        "     tests/test_schema_driven.py fails when it is out of date. Do not edit by hand. -->",
+        "",
+        "A package is a folder or a .zip of UTF-8 CSV files (comma-separated, one header line), one",
+        "per table, with a `datapackage.json` (Frictionless Data Package) beside them; the .xlsx",
+        "template holds the same tables as sheets. `cites.csv` is required; every other table is",
+        "optional. An empty cell is a missing value. `cdm import` checks every rule below and writes",
+        "nothing if one row breaks one; importing the same package twice changes nothing.",
+        "",
+        "| table | description | key |",
+        "|---|---|---|",
+    ]
+    for t in TABLES:
+        key = ", ".join(f"`{k}`" for k in t.primary_key) or "—"
+        lines.append(f"| [`{t.filename}`](#{t.name}) | {t.description} | {key} |")
+    for t in TABLES:
+        lines += ["", f"## {t.name}", "", f"`{t.filename}` — {t.description}."]
+        if t.primary_key:
+            lines.append(f"One row per {', '.join(f'`{k}`' for k in t.primary_key)}.")
+        lines += ["", "| column | required | type | constraints | description |", "|---|---|---|---|---|"]
+        for f in t.fields:
+            required = "yes" if f.required else ""
+            lines.append(
+                f"| `{f.name}` | {required} | {f.type}: {TYPES[f.type].doc} | {_constraints(f)} | {f.description} |"
+            )
+    lines += [
+        "",
+        "## Rules across tables",
+        "",
+        "- A row names only Cités the importer is in charge of; a Cité new to the network only by",
+        "  who imports for the whole network.",
+        "- An id that exists in another Cité is refused: an import never changes a row's Cité.",
+        "- A `site` is one of the row's Cité's sites; an interview's visit has the outcome `interview`;",
+        "  a contribution's partner has a partnership with the Cité.",
+        "- Free text that a spreadsheet would run as a formula (beginning with `=`, `+`, `-`, `@`) is",
+        "  exported with a leading `'`, which the import takes off.",
+        "",
+    ]
+    return "\n".join(lines)

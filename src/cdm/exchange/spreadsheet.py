@@ -1,7 +1,7 @@
 """The spreadsheet template (.xlsx) for Cités that count in Excel or LibreOffice, and reading it back.
 
 One sheet per table with the standard's columns, a drop-down list on every vocabulary
-column, and a help sheet in the user's language. A filled template is read as a data
+column, and a help sheet in the user's language: all of it from the schema (``schema.TABLES``). A filled template is read as a data
 package and goes through exactly the same validation and import.
 """
 
@@ -17,8 +17,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from . import schema
 from .package import MAX_COLUMNS, MAX_ROWS, PackageTooLarge, check_upload_size, check_zip
-from .schema import TABLES, Field
+from .schema import Field
 
 TYPE_HELP = {
     "slug": lambda f: _("identifiant : minuscules, chiffres et tirets"),
@@ -40,6 +41,10 @@ def field_help(field: Field) -> str:
     text = TYPE_HELP[field.type](field)
     if field.minimum is not None:
         text += " " + _("(au moins %(v)s)") % {"v": field.minimum}
+    if field.maximum is not None:
+        text += " " + _("(au plus %(v)s)") % {"v": field.maximum}
+    if field.references:
+        text += " " + _("(un identifiant de %(t)s)") % {"t": schema.table(field.references).filename}
     return text
 
 
@@ -73,7 +78,7 @@ def template_workbook() -> bytes:
     lists.sheet_state = "hidden"
     list_column: dict[tuple, str] = {}
     header_fill = PatternFill("solid", fgColor="0B3D6E")
-    for table in TABLES:
+    for table in schema.TABLES:
         sheet = wb.create_sheet(table.name)
         sheet.append(table.field_names)
         for i, field in enumerate(table.fields, start=1):

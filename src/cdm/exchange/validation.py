@@ -1,4 +1,9 @@
-"""Parsing and checking one cell of the data package. Every reason is translated and names the rule."""
+"""Parsing and checking one cell of the data package. Every reason is translated and names the rule.
+
+``parse(field, raw)`` is the rule; ``cell_parser(field)`` gives the same answers faster for a whole
+column: the control-character check is done once per row by the caller (``has_control``), and a
+column whose cells repeat (vocabularies, dates, references, numbers…) remembers its answers.
+"""
 
 import datetime
 import re
@@ -22,10 +27,51 @@ class CellError(ValueError):
     pass
 
 
+MEMO_TYPES = frozenset({"slug", "enum", "country", "date", "time", "boolean", "integer", "number"})
+"""Types whose parsed value is immutable and whose cells repeat: answers are remembered."""
+MEMO_SIZE = 10_000  # answers remembered per column, at most
+
+
+def has_control(row: list[str]) -> bool:
+    """Does a cell of ``row`` hold a control character (the first check of ``parse``)?"""
+    return CONTROL.search("".join(row)) is not None
+
+
+def cell_parser(field: Field):
+    """``parse`` for the cells of one column, whose row ``has_control`` already cleared."""
+    if field.type not in MEMO_TYPES:
+        return lambda raw: _parse(field, raw)
+    memo: dict = {}
+
+    def parse_cell(raw: str):
+        try:
+            answer = memo[raw]
+        except KeyError:
+            try:
+                answer = _parse(field, raw)
+            except CellError as exc:
+                answer = exc
+            if len(memo) < MEMO_SIZE:
+                memo[raw] = answer
+        if answer.__class__ is CellError:
+            raise CellError(*answer.args)
+        return answer
+
+    return parse_cell
+
+
 def parse(field: Field, raw: str):
     """The cell's value, or ``None`` when empty; raises ``CellError`` with the reason."""
     if CONTROL.search(raw):
-        raise CellError(_("contient un caractère de contrôle (par exemple NUL)"))
+        raise CellError(control_reason())
+    return _parse(field, raw)
+
+
+def control_reason() -> str:
+    return _("contient un caractère de contrôle (par exemple NUL)")
+
+
+def _parse(field: Field, raw: str):
     value = raw.strip()
     if value == "":
         if field.required:
