@@ -127,8 +127,17 @@ def test_the_desk_pages_run_under_the_policy(browser, network):
 
 
 def test_a_managers_pages_run_under_the_policy(browser, network):
-    url, _, site = network
+    url, users, site = network
+    from cdm.exchange.models import ImportJob
+
+    # An import waiting for the worker (its page polls), and one that ended with an error listed.
+    waiting = ImportJob.objects.create(user=users["manager"], name="a.zip")
+    problem = {"file": "visits.csv", "row": 2, "field": "channel", "reason": PAYLOAD}
+    result = {"ok": False, "written": False, "problem_count": 1, "problems": [problem], "rows": {}}
+    ended = ImportJob.objects.create(user=users["manager"], name=PAYLOAD, status="done", result=result)
     paths = [
+        f"/fr/exchange/import/{waiting.pk}/",
+        f"/fr/exchange/import/{ended.pk}/",
         "/fr/admin/",
         "/fr/dashboard/bruxelles/2024/",
         "/fr/exchange/import/",

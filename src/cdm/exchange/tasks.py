@@ -25,10 +25,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django_tasks import task
 
+from . import schema
 from .importer import ImportResult, PackageImport
 from .models import ImportJob
 from .package import Package
-from .schema import TABLES, TABLES_BY_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def estimate_rows(path: Path) -> dict[str, int] | None:
     try:
         with Package(path) as package:
             counts = {}
-            for table in TABLES:
+            for table in schema.TABLES:
                 if package.has(table.filename):
                     lines = 0
                     with package.open(table.filename) as f:
@@ -113,7 +113,7 @@ class Progress:
     def __init__(self, target: Path, estimate: dict[str, int] | None):
         self.target = target
         self.estimate = estimate or {}
-        self.order = [t.name for t in TABLES if t.name in self.estimate]
+        self.order = [t.name for t in schema.TABLES if t.name in self.estimate]
         self.total = 2 * sum(self.estimate.values())
         self.last_write = 0.0
         self.last_stage = None
@@ -127,7 +127,7 @@ class Progress:
 
     def __call__(self, label, n: int | None) -> None:
         table, _, rest = str(label).partition(" ")
-        if table not in TABLES_BY_NAME:
+        if table not in {t.name for t in schema.TABLES}:
             return  # a stage that is not a table's (the report's figures): not shown as a table
         writing = not rest
         stage = (table, writing)
