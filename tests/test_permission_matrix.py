@@ -22,6 +22,7 @@ from cdm.accounts.models import Role, User
 from cdm.accounts.tokens import token_create
 from cdm.activity.models import Visit
 from cdm.api.api import api
+from cdm.counselling.models import Question
 from cdm.desk.models import QueueTicket
 from cdm.exchange.models import ImportJob
 from tests.conftest import make_cite_world
@@ -109,7 +110,30 @@ PAGES = {
     "today": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "now_calling": row("200 200 200 200 200 200 200 200 200"),
     "set_language": row("302 302 302 302 302 302 302 302 302"),
+    # Online counselling: the public's pages, and the counsellors' (the queue screen's conversations, the inbox).
+    "talk": row("200 200 200 200 200 200 200 200 200"),
+    "chat_start": row("405 405 405 405 405 405 405 405 405"),
+    "chat_transcript": row("405 405 405 405 405 405 405 405 405"),
+    "ask": row("200 200 200 200 200 200 200 200 200"),
+    "ask_sent": row("200 200 200 200 200 200 200 200 200"),
+    "conversations": row("200/200 200/404 200/404 200/404 403/403 403/403 302 302 302"),
+    "conversation_action": row("405 405 405 405 405 405 302 302 302"),
+    "inbox": row("200/200 200/404 403/403 200/404 403/403 403/403 302 302 302"),
+    "question": row("200/200 200/404 403/404 200/404 403/404 403/403 302 302 302"),
 }
+
+
+COUNSELLING_PAGES = [
+    "talk",
+    "chat_start",
+    "chat_transcript",
+    "ask",
+    "ask_sent",
+    "conversations",
+    "conversation_action",
+    "inbox",
+    "question",
+]
 
 
 # -- the world ----------------------------------------------------------------------------------
@@ -124,6 +148,9 @@ def world(db):
             )
             w["ticket"] = QueueTicket.objects.create(
                 cite=w["cite"], visit=visit, day=visit.date, number=1, code="J-1", theme="job", arrived_at=now
+            )
+            w["question"] = Question.objects.create(
+                cite=w["cite"], number=1, theme="job", language="fr", reply_token=f"t-{w['cite'].slug}", received_at=now
             )
         w["job"] = ImportJob.objects.create(user=w["users"]["manager"], name="package.zip")
     users = dict(alpha["users"])
@@ -221,6 +248,8 @@ def _page_url(name, target):
         "dashboard": {"slug": cite, "year": 2024},
         "dashboard_download": {"slug": cite, "year": 2024, "fmt": "json"},
         "opendata_download": {"year": 2024},
+        "conversation_action": {"pk": 1, "action": "take"},
+        "question": {"pk": target["question"].pk},
         "export": {"year": 2024},
         "job": {"job_id": target["job"].pk},
         "job_status": {"job_id": target["job"].pk},
@@ -246,9 +275,10 @@ def _page_url(name, target):
         "today": "desk",
         "now_calling": "desk",
         "set_language": None,
+        **dict.fromkeys(COUNSELLING_PAGES, "counselling"),
     }[name]
     url = reverse(f"{namespace}:{name}" if namespace else name, kwargs=kwargs)
-    if name in ("desk", "queue", "today", "export"):
+    if name in ("desk", "queue", "today", "export", "conversations", "inbox"):
         url += f"?cite={cite}"
     return url
 

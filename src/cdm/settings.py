@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "cdm.desk",
     "cdm.api",
     "cdm.demo",
+    "channels",
+    "cdm.counselling",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +102,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cdm.urls"
 WSGI_APPLICATION = "cdm.wsgi.application"
+ASGI_APPLICATION = "cdm.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
 
@@ -255,6 +258,28 @@ if os.environ.get("CDM_REDIS_URL"):
 # database (SQLite or PostgreSQL alike), run by `cdm db_worker` (`make demo` starts it beside the server).
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Online counselling (cdm.counselling): Django Channels' in-memory layer by default (one process, as
+# `make demo`), Redis when CDM_REDIS_URL is set (every server process shares the conversations).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+if os.environ.get("CDM_REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["CDM_REDIS_URL"]], "prefix": "cdm-chat"},
+        }
+    }
+# E-mail (questions by e-mail, their answers): Django's SMTP backend, configured from the environment.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("CDM_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("CDM_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("CDM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CDM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CDM_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("CDM_EMAIL_FROM", "conseil@cites-des-metiers.invalid")
+# Where the visitors' replies land (a maildir that `cdm counselling_inbox` reads), if anywhere.
+COUNSELLING_MAILDIR = os.environ.get("CDM_COUNSELLING_MAILDIR", "")
 
 # The waiting room's screen shows the calls of the last hours.
 NOW_CALLING_HOURS = 2

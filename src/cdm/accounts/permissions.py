@@ -102,6 +102,14 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "audit.auditentry": {Role.MANAGER: READ},
     "desk.queueticket": {Role.MANAGER: READ, Role.AGENT: READ, Role.COUNSELLOR: READ},
     "stats.reportnarrative": {},
+    # Online counselling: a Cité's manager sets its retention; conversations and questions are read
+    # as counts (their messages never appear in the back office).
+    "counselling.counsellingsettings": {Role.MANAGER: frozenset({VIEW, ADD, CHANGE})},
+    "counselling.conversation": {Role.MANAGER: READ, Role.COUNSELLOR: READ},
+    "counselling.question": {Role.MANAGER: READ, Role.COUNSELLOR: READ},
+    "counselling.message": {},
+    "counselling.questionmessage": {},
+    "counselling.presence": {},
     # The network's own life: the coordination writes it; managers read it (a coordination-only
     # body's papers excepted, below); a Cité's manager keeps its public contacts.
     "governance.body": {Role.MANAGER: READ},
