@@ -26,6 +26,13 @@ from cdm.counselling.models import Question
 from cdm.desk.models import QueueTicket
 from cdm.exchange.models import ImportJob
 from tests.conftest import make_cite_world
+from tests.test_programme import (
+    PROGRAMME_CITE_PAGES,
+    PROGRAMME_PAGES,
+    programme_api_call,
+    programme_objects,
+    programme_page_kwargs,
+)
 
 ROLES = [
     "coordinator",
@@ -83,6 +90,15 @@ API = {
     ("GET", "/api/queue/today"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
     ("GET", "/api/figures"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 403/404 403/404"),
     ("GET", "/api/public/{cite}/now-calling"): row("200 200 200 200 200 200 200 200 200"),
+    # The programme: a Cité's sessions (read), attendance (record), the public agenda.
+    ("GET", "/api/programme/sessions"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/programme/sessions/{session_id}"): row(
+        "200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"
+    ),
+    ("PUT", "/api/programme/sessions/{session_id}/attendance"): row(
+        "200/200 200/404 200/404 403/404 403/404 403/403 401 200/404 200/404"
+    ),
+    ("GET", "/api/programme/agenda"): row("200 200 200 200 200 200 200 200 200"),
 }
 
 # -- pages (French URLs; every language has the same views) -----------------------------------------
@@ -110,6 +126,21 @@ PAGES = {
     "today": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "now_calling": row("200 200 200 200 200 200 200 200 200"),
     "set_language": row("302 302 302 302 302 302 302 302 302"),
+    # The programme: the public agenda (a session without a picture has none: 404), the team's pages.
+    "programme_agenda": row("200 200 200 200 200 200 200 200 200"),
+    "programme_ics": row("200 200 200 200 200 200 200 200 200"),
+    "programme_session": row("200 200 200 200 200 200 200 200 200"),
+    "programme_cancel": row("200 200 200 200 200 200 200 200 200"),
+    "programme_picture": row("404 404 404 404 404 404 404 404 404"),
+    "programme_cite_agenda": row("200 200 200 200 200 200 200 200 200"),
+    "programme_cite_ics": row("200 200 200 200 200 200 200 200 200"),
+    "programme_embed": row("200 200 200 200 200 200 200 200 200"),
+    "programme_plan": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "programme_event_new": row("200/200 200/404 403/404 403/404 403/404 403/403 302 302 302"),
+    "programme_event_edit": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "programme_session_admin": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "programme_attendance": row("200/200 200/404 200/404 403/404 403/404 403/403 302 302 302"),
+    "programme_needs": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     # Online counselling: the public's pages, and the counsellors' (the queue screen's conversations, the inbox).
     "talk": row("200 200 200 200 200 200 200 200 200"),
     "chat_start": row("405 405 405 405 405 405 405 405 405"),
@@ -153,6 +184,7 @@ def world(db):
                 cite=w["cite"], number=1, theme="job", language="fr", reply_token=f"t-{w['cite'].slug}", received_at=now
             )
         w["job"] = ImportJob.objects.create(user=w["users"]["manager"], name="package.zip")
+        w.update(programme_objects(w))
     users = dict(alpha["users"])
     users["coordinator"] = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
     users["network_observer"] = User.objects.create_user("netobs", password="pw", role=Role.OBSERVER)
@@ -174,6 +206,8 @@ def _call_api(client, method, path, target, headers):
     cite = target["cite"].slug
     uid = target["visit"].uid
     ticket = target["ticket"].pk
+    if path.startswith("/api/programme"):
+        return programme_api_call(client, method, path, target, headers)
     url = "/api" + path.removeprefix("/api").format(uid=uid, ticket_id=ticket, cite=cite)
     body = None
     query = ""
@@ -275,9 +309,13 @@ def _page_url(name, target):
         "today": "desk",
         "now_calling": "desk",
         "set_language": None,
+        **dict.fromkeys(PROGRAMME_PAGES, "programme"),
         **dict.fromkeys(COUNSELLING_PAGES, "counselling"),
     }[name]
+    kwargs = kwargs or programme_page_kwargs(name, target)
     url = reverse(f"{namespace}:{name}" if namespace else name, kwargs=kwargs)
+    if name in PROGRAMME_CITE_PAGES:
+        url += f"?cite={cite}"
     if name in ("desk", "queue", "today", "export", "conversations", "inbox"):
         url += f"?cite={cite}"
     return url

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cdm.exchange",
     "cdm.public",
     "cdm.desk",
+    "cdm.programme",
     "cdm.api",
     "cdm.demo",
     "channels",

@@ -14,6 +14,7 @@ urlpatterns += i18n_patterns(
     path("", include("cdm.stats.urls")),
     path("", include("cdm.exchange.urls")),
     path("", include("cdm.desk.urls")),
+    path("", include("cdm.programme.urls")),
     path("", include("cdm.counselling.urls")),
     path("", include("cdm.governance.urls")),
     path("", include("cdm.public.urls")),

@@ -128,11 +128,18 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "governance.deliverable": {Role.MANAGER: READ},
     "governance.networkcontact": {Role.MANAGER: READ},
     "governance.citecontact": {Role.MANAGER: frozenset({VIEW, CHANGE})},
+    # The programme (cdm.programme): a Cité's manager plans; its agents and counsellors read; the
+    # registrations (names, e-mails) are the manager's alone; attendance is entered with RECORD.
+    # Observers read the offer (events, sessions), never registrations nor per-session tallies.
+    "programme.event": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ, Role.OBSERVER: READ},
+    "programme.session": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ, Role.OBSERVER: READ},
+    "programme.registration": {Role.MANAGER: READ},
+    "programme.attendance": {Role.MANAGER: ALL, Role.AGENT: READ},
     "accounts.user": {},
     "accounts.apitoken": {},
 }
-# Models an observer may not read even in its Cités (people's accounts and credentials).
-PRIVATE_MODELS = frozenset({"accounts.user", "accounts.apitoken"})
+# Models an observer may not read even in its Cités (people's accounts and credentials, registrations).
+PRIVATE_MODELS = frozenset({"accounts.user", "accounts.apitoken", "programme.registration"})
 
 
 def role_of(user) -> str | None:

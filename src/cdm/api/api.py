@@ -412,4 +412,5 @@ from .figures import figures  # noqa: E402 - the figures' router uses this modul
 
 api.add_router("/figures", figures)
 api.add_router("/public", public)
+api.add_router("/programme", "cdm.api.programme.programme")
 api.add_router("/network-life", "cdm.api.governance.life")
