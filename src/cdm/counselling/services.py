@@ -13,6 +13,7 @@ wait), through the desk's ``interview_write``.
 import datetime
 import email
 import email.policy
+import functools
 import logging
 import math
 import re
@@ -34,7 +35,7 @@ from django.utils.translation import override
 
 from cdm.accounts.models import User
 from cdm.accounts.permissions import Action, may, require
-from cdm.accounts.scoping import network_scope
+from cdm.accounts.scoping import network_scope, user_scope
 from cdm.activity.models import Interview, Visit
 from cdm.audit.models import AuditEntry
 from cdm.audit.services import audit_record
@@ -61,6 +62,17 @@ log = logging.getLogger(__name__)
 PRESENCE_SECONDS = 90  # a counsellor whose queue screen has not said so for this long is away
 DEFAULT_CHAT_MINUTES = 10  # the estimate of a conversation's length before any was measured
 MAX_TEXT = 2000
+
+
+def in_user_scope(function):
+    """A counsellor's operation runs in their scope, wherever it is called from (a request, a test, a command)."""
+
+    @functools.wraps(function)
+    def scoped(*args, user, **kwargs):
+        with user_scope(user):
+            return function(*args, user=user, **kwargs)
+
+    return scoped
 
 
 class CounsellingError(Exception):
@@ -309,6 +321,7 @@ def _audit(conversation: Conversation, what: str, **details) -> None:
     )
 
 
+@in_user_scope
 def conversations_for(*, user: User, cite: Cite):
     """What a counsellor's queue screen lists: the waiting conversations they may take, and theirs."""
     require(user, Action.TRANSFER, cite)
@@ -316,9 +329,10 @@ def conversations_for(*, user: User, cite: Cite):
         Q(reserved_for__isnull=True) | Q(reserved_for=user)
     )
     mine = Conversation.objects.filter(status=ConversationStatus.ACTIVE, counsellor=user)
-    return waiting.order_by("reserved_for", "arrived_at"), mine.order_by("taken_at")
+    return list(waiting.order_by("reserved_for", "arrived_at")), list(mine.order_by("taken_at"))
 
 
+@in_user_scope
 def conversation_take(*, user: User, conversation: Conversation) -> Conversation:
     require(user, Action.COUNSEL, conversation)
     taken = (
@@ -339,6 +353,7 @@ def conversation_take(*, user: User, conversation: Conversation) -> Conversation
     return conversation
 
 
+@in_user_scope
 def conversation_transfer(
     *, user: User, conversation: Conversation, counsellor: User | None = None, cite: Cite | None = None
 ) -> Conversation:
@@ -438,6 +453,7 @@ def record_interview(
     return interview
 
 
+@in_user_scope
 def conversation_close(*, user: User, conversation: Conversation) -> Interview:
     require(user, Action.COUNSEL, conversation)
     if conversation.status != ConversationStatus.ACTIVE or conversation.counsellor_id != user.pk:
@@ -451,6 +467,7 @@ def conversation_close(*, user: User, conversation: Conversation) -> Interview:
     return interview
 
 
+@in_user_scope
 def conversation_block(*, user: User, conversation: Conversation) -> Conversation:
     """End an abusive session at once: the visitor's key opens nothing any more, nothing is counted."""
     require(user, Action.COUNSEL, conversation)
@@ -585,6 +602,7 @@ def reply_address(question: Question) -> str:
     return f"{local}+{question.reply_token}@{domain}"
 
 
+@in_user_scope
 def question_answer(*, user: User, question: Question, text: str) -> QuestionMessage:
     """Answer by e-mail (Django's SMTP backend); the answer joins the thread."""
     require(user, Action.COUNSEL, question)
@@ -672,6 +690,7 @@ def question_ingest(raw: bytes) -> Question | None:
     return question
 
 
+@in_user_scope
 def question_close(*, user: User, question: Question) -> Interview:
     """The thread is over: counted as an e-mail interview; the address goes after the Cité's period."""
     require(user, Action.COUNSEL, question)
