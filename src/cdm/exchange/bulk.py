@@ -57,18 +57,12 @@ def upsert(
     *,
     update: list[str],
     scope: str | None,
-    existing=None,
 ) -> list:
     """Insert ``rows``, or update the existing rows of the same Cité that differ.
 
     ``scope``: the column holding the row's Cité (``cite_id``), or None for a table keyed on an
     already-scoped row (an interview is keyed on its visit). Returns the first key column of the
     rows inserted or changed; rows equal to what is stored, and rows of another Cité, are not.
-
-    ``existing``: the first key column of the rows the caller found stored, when it looked. On
-    SQLite the other rows then go through the same statement, guard included, prepared once for
-    all of them (``executemany``) and are returned as inserted: a row stored meanwhile by someone
-    else is still only updated within its Cité, and merely counted as inserted.
     """
     if not rows:
         return []
@@ -90,18 +84,10 @@ def upsert(
             cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} {clause} {returning}")  # noqa: S608
             written = [r[0] for r in cursor.fetchall()]
         else:
-            fresh = []
-            if existing is not None:
-                k = columns.index(key[0])
-                fresh = [row for row in rows if row[k] not in existing]
-                rows = [row for row in rows if row[k] in existing]
-            iso = _iso_columns(fresh + rows if fresh and rows else fresh or rows)
+            iso = _iso_columns(rows)
             if iso:
-                rows, fresh = _as_iso(rows, iso), _as_iso(fresh, iso)
+                rows = _as_iso(rows, iso)
             one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            if fresh:
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES {one} {clause}", fresh)  # noqa: S608
-                written += [row[k] for row in fresh]
             for start in range(0, len(rows), SQLITE_ROWS_PER_STATEMENT):
                 chunk = rows[start : start + SQLITE_ROWS_PER_STATEMENT]
                 values = ", ".join([one] * len(chunk))

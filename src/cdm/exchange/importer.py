@@ -48,6 +48,9 @@ from .validation import CONTROL, CellError, cell_parser, parse
 
 MAX_REPORTED = 200
 BATCH = 2000
+KEPT_ROWS = 1_000_000
+"""Rows the validation keeps parsed for the writing pass (a network year: about 540,000); a larger
+package is read a second time instead: memory stays bounded (about 250 bytes a row)."""
 
 VISIT_ID_NAMESPACE = uuid.UUID("f337d492-aaac-501e-855b-b37114e34882")
 """Fixed forever: a visit id that is not a UUID becomes uuid5(this, "<cite slug>:<id>")."""
@@ -123,6 +126,9 @@ class PackageImport:
         # What the package and the database hold, for references between tables.
         self.ids: dict[str, set] = {t.name: set() for t in schema.TABLES}
         self._cell_parsers: dict[str, dict] = {}
+        # The rows the validation parsed, kept for the writing pass while they fit in the budget.
+        self._kept: dict[str, list[tuple]] = {}
+        self._kept_budget = KEPT_ROWS
         self.site_cite: dict[str, str] = {}
         self.visit_is_interview: dict[str, bool] = {}
         self.visit_cite: dict[str, str] = {}  # a visit id that is not a UUID → its Cité's slug
@@ -160,7 +166,8 @@ class PackageImport:
         return self._cell_parsers[table.name]
 
     def _table_rows(self, package: Package, table: Table, *, report: bool):
-        """Yield (line, {field: parsed or Problem}) for each row; header problems are reported."""
+        """Yield (line, {field: parsed or Problem}, whether a cell is a Problem) for each row;
+        header problems are reported."""
         header: list[str] | None = None
         filename = table.filename
         try:
@@ -193,20 +200,24 @@ class PackageImport:
                         )
                     continue
                 values: dict = {}
+                bad = False
                 checked = CONTROL.search(joined) is None  # else each cell goes through ``parse``
                 for i, field, parse_cell in plan:
                     try:
                         values[field.name] = parse_cell(raw[i]) if checked else parse(field, raw[i])
                     except CellError as exc:
                         values[field.name] = Problem(filename, line, field.name, str(exc))
+                        bad = True
                 for field in absent:
-                    values[field.name] = (
-                        Problem(filename, line, field.name, _("valeur obligatoire manquante"))
-                        if field.required
-                        else None
-                    )
+                    if field.required:
+                        values[field.name] = Problem(
+                            filename, line, field.name, _("valeur obligatoire manquante")
+                        )
+                        bad = True
+                    else:
+                        values[field.name] = None
                 self._normalize(table, values)
-                yield line, values
+                yield line, values, bad
         except UnicodeDecodeError:
             if report:
                 self.result.add(Problem(filename, None, "", _("le fichier n'est pas encodé en UTF-8")))
@@ -272,6 +283,7 @@ class PackageImport:
                 "partners": set(Partner.objects.values_list("slug", flat=True)),
                 "partnerships": set(Partnership.objects.values_list("cite__slug", "partner__slug")),
             }
+        self._cite_slugs = {c.pk: slug for slug, c in self._known["cites"].items()}
 
     def validate(self, package: Package) -> None:
         if not package.has("cites.csv"):
@@ -284,14 +296,18 @@ class PackageImport:
             checks = self._checks(table)
             seen_keys: set = set()
             key = table.primary_key
+            one_key = key[0] if len(key) == 1 else None
+            names = table.field_names
+            kept = [] if self._kept_budget > 0 else None
             n = 0
-            for line, values in self._table_rows(package, table, report=True):
+            for line, values, bad in self._table_rows(package, table, report=True):
                 n += 1
-                for v in values.values():
-                    if v.__class__ is Problem:
-                        self.result.add(v)
-                if key and not any(values[k].__class__ is Problem for k in key):
-                    row_key = tuple(values[k] for k in key)
+                if bad:
+                    for v in values.values():
+                        if v.__class__ is Problem:
+                            self.result.add(v)
+                if key and not (bad and any(values[k].__class__ is Problem for k in key)):
+                    row_key = values[one_key] if one_key else tuple(values[k] for k in key)
                     if row_key in seen_keys:
                         self.result.add(
                             Problem(table.filename, line, ",".join(key), _("identifiant en double"))
@@ -299,13 +315,22 @@ class PackageImport:
                     seen_keys.add(row_key)
                 for check in checks:
                     check(table, line, values)
+                if kept is not None:
+                    kept.append(tuple([values[name] for name in names]))
+                    if len(kept) > self._kept_budget:
+                        kept = None  # too many: the writing pass reads the file again
                 if n % 10000 == 0:
                     self.progress(f"{table.name} ({_('vérification')})", n)
             if table.name in OWNED_IDS:
                 self._check_owners(table)
             self.result.rows[table.name] = n
+            if kept is not None and self.result.ok:
+                self._kept[table.name] = kept
+                self._kept_budget -= len(kept)
+            else:
+                self._kept.clear()
             if table.name in {"cites", "sites", "partners"}:
-                self.ids[table.name] = {k[0] for k in seen_keys}
+                self.ids[table.name] = set(seen_keys)
             if table.name == "partnerships":
                 self.partnership_pairs = seen_keys
 
@@ -356,13 +381,11 @@ class PackageImport:
         if not pending:
             return
         model = OWNED_IDS[table.name]
-        key = table.field("id").model_field
-        with network_scope():
-            owner = dict(
-                model.objects.filter(**{f"{key}__in": [p[1] for p in pending]}).values_list(key, "cite__slug")
-            )
+        column = model._meta.get_field(table.field("id").model_field).column
+        stored = bulk.owners(model._meta.db_table, column, [p[1] for p in pending])
+        slug = self._cite_slugs
         for line, row_id, cite, given in pending:
-            if owner.get(row_id, cite) != cite:
+            if row_id in stored and slug[stored[row_id][1]] != cite:
                 self.result.add(
                     Problem(
                         table.filename,
@@ -575,7 +598,15 @@ class PackageImport:
         self.result.written = True
 
     def _rows(self, package, table):
-        for _line, values in self._table_rows(package, table, report=False):
+        """The rows of ``table``: as the validation kept them, or read again."""
+        kept = self._kept.pop(table.name, None)
+        if kept is not None:
+            names = table.field_names
+            kept.reverse()
+            while kept:  # given back in order, and let go of as they go
+                yield dict(zip(names, kept.pop(), strict=True))
+            return
+        for _line, values, _bad in self._table_rows(package, table, report=False):
             yield values
 
     def _batches(self, package, table):
@@ -710,7 +741,7 @@ class PackageImport:
             self.visit_years.update(_year(v["date"]) for v in batch)
             uids = [v["id"] for v in batch]
             before = bulk.owners(visit_table, plan.key_columns[0], uids)
-            written = plan.upsert(batch, before)
+            written = plan.upsert(batch)
             for v in batch:
                 if v["id"] in written:
                     self._count(
@@ -750,7 +781,7 @@ class PackageImport:
                 Interview._base_manager.filter(visit_id__in=visit_ids).values_list("visit_id", flat=True)
             )
             # Keyed on the visit, whose Cité was checked just above: no scope column of its own.
-            written = plan.upsert(batch, before)
+            written = plan.upsert(batch)
             for v in batch:
                 pk, cite_id = visit[v["visit"]]
                 if pk in written:
@@ -764,7 +795,7 @@ class PackageImport:
         activity_table = Activity._meta.db_table
         for batch in self._batches(package, table):
             before = bulk.owners(activity_table, "uid", [v["id"] for v in batch])
-            written = plan.upsert(batch, before)
+            written = plan.upsert(batch)
             after = bulk.owners(activity_table, "uid", [v["id"] for v in batch])
             # Links only for the activities of the row's own Cité.
             mine = [v for v in batch if after[v["id"]][1] == self.cite_pk[v["cite"]]]
@@ -905,11 +936,14 @@ class WritePlan:
             out.append(v)
         return tuple(out)
 
-    def upsert(self, batch: list[dict], before) -> set:
+    def upsert(self, batch: list[dict]) -> set:
         """``bulk.upsert`` of the batch: the key, the Cité (never updated), every other column
         updated when it differs, and the columns no package column fills set on insert only."""
         now = timezone.now()
-        extra_values = [now if getattr(mf, "auto_now_add", False) else mf.get_default() for mf in self.extra]
+        extra_values = [
+            mf.get_db_prep_save(now if getattr(mf, "auto_now_add", False) else mf.get_default(), connection)
+            for mf in self.extra
+        ]
         columns = [mf.column for _f, mf in self.fields] + [mf.column for mf in self.extra]
         update = [
             mf.column
@@ -925,7 +959,6 @@ class WritePlan:
                 rows,
                 update=update,
                 scope=self.scope_column,
-                existing=before,
             )
         )
 
