@@ -36,6 +36,10 @@ PUBLIC = [
     "/nl/report/2024/",  # the English report
     "/fr/opendata/",
     "/fr/cites/bruxelles/now-calling/",
+    "/fr/agenda/",
+    "/fr/agenda/?view=month",
+    "/fr/cites/bruxelles/agenda/",
+    "/fr/cites/bruxelles/agenda/embed/",
     "/fr/admin/login/",
     "/api/docs",
 ]
@@ -145,6 +149,9 @@ def test_a_managers_pages_run_under_the_policy(browser, network):
         f"/fr/admin/network/site/{site.pk}/change/",
         "/fr/admin/network/site/add/",
         "/fr/admin/activity/visit/",
+        "/fr/programme/",
+        "/fr/programme/new/",
+        "/fr/programme/needs/",
         "/fr/admin/audit/auditentry/",
         "/fr/desk/",
         "/fr/desk/queue/",

@@ -645,3 +645,17 @@ def test_the_api_gives_sessions_and_takes_attendance(client, world):
     assert agenda[0]["participants"] is None  # the public reads the offer, not the counts
     schema = client.get("/api/openapi.json").json()
     assert "/api/programme/sessions/{session_id}/attendance" in schema["paths"]
+
+
+def test_the_demo_programme_plans_series_and_counts_the_past_weeks(world):
+    from cdm.programme.demo import load_demo_programme
+
+    made = load_demo_programme(cites=1)
+    with scopes_disabled():
+        sessions = Session.objects.filter(cite=world[0]["cite"])
+        assert made == sessions.count() > 10
+        assert not sessions.filter(cite=world[1]["cite"]).exists()
+        counted = sessions.filter(activity__isnull=False)
+        assert counted.exists() and all(s.ends_at < timezone.now() for s in counted)
+        assert Activity.objects.filter(uid__startswith="programme-", date__year=2024).count() == 0
+        assert Event.objects.filter(featured=True).count() == 1

@@ -37,6 +37,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
+from cdm.programme.demo import load_demo_programme
 from cdm.stats import cache, months
 
 MEMBERS_CSV = Path(__file__).parent / "data" / "members-2024.csv"
@@ -223,6 +224,7 @@ def load_demo(
     planner.refresh()
     cache.compute_reports([YEAR])  # the demo's report opens at once
     load_governance_demo()  # the network's own life in 2024: bodies, milestones, representation, Desk Reset
+    load_demo_programme()  # a few Cités' workshops and events around today (the 2024 figures unchanged)
     return accounts
 
 
