@@ -406,6 +406,8 @@ def describe() -> str:
     for t in TABLES:
         key = ", ".join(f"`{k}`" for k in t.primary_key) or "—"
         lines.append(f"| [`{t.filename}`](#{t.name}) | {t.description} | {key} |")
+    lines += ["", "## Types", "", "| type | a cell holds |", "|---|---|"]
+    lines += [f"| {name} | {kind.doc} |" for name, kind in TYPES.items()]
     for t in TABLES:
         lines += ["", f"## {t.name}", "", f"`{t.filename}` — {t.description}."]
         if t.primary_key:
@@ -413,9 +415,7 @@ def describe() -> str:
         lines += ["", "| column | required | type | constraints | description |", "|---|---|---|---|---|"]
         for f in t.fields:
             required = "yes" if f.required else ""
-            lines.append(
-                f"| `{f.name}` | {required} | {f.type}: {TYPES[f.type].doc} | {_constraints(f)} | {f.description} |"
-            )
+            lines.append(f"| `{f.name}` | {required} | {f.type} | {_constraints(f)} | {f.description} |")
     lines += [
         "",
         "## Rules across tables",
