@@ -43,11 +43,11 @@ def test_public_pages_have_no_serious_accessibility_violation(page, site, langua
 def test_a_visitor_switches_language_and_stays_on_the_page(page, site):
     page.goto(f"{site}/fr/cites/porto/")
     assert page.locator("h2").first.inner_text() == "Où nous rencontrer"
-    page.get_by_role("navigation", name="Langue").get_by_role("link", name="English").click()
+    page.get_by_role("navigation", name="Langue").get_by_role("button", name="English").click()
     page.wait_for_url(f"{site}/en/cites/porto/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h2").first.inner_text() == "Where to meet us"
-    page.get_by_role("navigation", name="Language").get_by_role("link", name="Italiano").click()
+    page.get_by_role("navigation", name="Language").get_by_role("button", name="Italiano").click()
     page.wait_for_url(f"{site}/it/cites/porto/")
     assert page.locator("h2").first.inner_text() == "Dove incontrarci"
 

@@ -126,6 +126,9 @@ PAGES = {
     "today": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "now_calling": row("200 200 200 200 200 200 200 200 200"),
     "set_language": row("302 302 302 302 302 302 302 302 302"),
+    # The language switcher of every page (Django's set_language without a CSRF token), a staff member's profile.
+    "switch_language": row("302 302 302 302 302 302 302 302 302"),
+    "profile": row("200 200 200 200 200 200 302 302 302"),
     # The programme: the public agenda (a session without a picture has none: 404), the team's pages.
     "programme_agenda": row("200 200 200 200 200 200 200 200 200"),
     "programme_ics": row("200 200 200 200 200 200 200 200 200"),
@@ -309,6 +312,8 @@ def _page_url(name, target):
         "today": "desk",
         "now_calling": "desk",
         "set_language": None,
+        "switch_language": "public",
+        "profile": "public",
         **dict.fromkeys(PROGRAMME_PAGES, "programme"),
         **dict.fromkeys(COUNSELLING_PAGES, "counselling"),
     }[name]
@@ -328,7 +333,7 @@ def test_page_matrix(client, world, name, role):
     got = []
     for which in ("alpha", "beta"):
         url = _page_url(name, world[which])
-        if name == "set_language":
+        if name in ("set_language", "switch_language"):
             response = client.post(url, {"language": "en", "next": "/"}, **headers)
         else:
             response = client.get(url, **headers)

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cdm.accounts.middleware.CiteScopeMiddleware",
+    # A signed-in staff member's pages in the language they chose (User.language).
+    "cdm.accounts.middleware.StaffLanguageMiddleware",
     # Last: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -176,6 +178,10 @@ LANGUAGES = [
 # Languages whose catalogue is complete: the annual report exists in these.
 COMPLETE_LANGUAGES = ["fr", "en", "nl", "es", "ca", "pt", "it"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The language a visitor chose (the switcher) or a staff member's own: a preference, not an identity.
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
@@ -205,6 +211,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("CDM_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CDM_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("CDM_HSTS_PRELOAD", True)

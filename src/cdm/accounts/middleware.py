@@ -1,3 +1,8 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import Resolver404, resolve, translate_url
+from django.utils import translation
+
 from cdm.lib.actor import acting_user
 
 from .scoping import user_scope
@@ -20,3 +25,68 @@ class CiteScopeMiddleware:
             return self.get_response(request)
         with acting_user(user), user_scope(user):
             return self.get_response(request)
+
+
+# Pages for everybody, in the language of their URL whoever reads them; every other page with a
+# language in its URL is a staff page, shown in the signed-in staff member's own language.
+PUBLIC_PAGES = {
+    "public:home",
+    "public:cites",
+    "public:cite",
+    "stats:report",
+    "stats:report_download",
+    "exchange:opendata",
+    "exchange:opendata_download",
+    "desk:now_calling",
+    "set_language",
+    "public:switch_language",
+}
+
+
+class StaffLanguageMiddleware:
+    """A signed-in staff member who chose a language (``User.language``) gets the staff pages in it:
+    a page asked in another language is redirected to the same page in theirs (a form sent is
+    answered in theirs), and the language cookie follows, so the next visit to ``/`` opens in it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if not language:
+            return self.get_response(request)
+        if self._staff_page(request) and request.LANGUAGE_CODE != language:
+            if request.method in ("GET", "HEAD"):
+                target = translate_url(request.get_full_path(), language)
+                if target != request.get_full_path():
+                    return self._remember(request, HttpResponseRedirect(target), language)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self._remember(request, self.get_response(request), language)
+
+    @staticmethod
+    def _staff_page(request) -> bool:
+        if translation.get_language_from_path(request.path_info) is None:
+            return False  # the API, the language switch: no page of their own
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name not in PUBLIC_PAGES
+
+    @staticmethod
+    def _remember(request, response, language):
+        name = settings.LANGUAGE_COOKIE_NAME
+        if request.COOKIES.get(name) != language and name not in response.cookies:
+            response.set_cookie(
+                name,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -2,6 +2,7 @@
 
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +50,13 @@ class User(AbstractUser):
     )
     desk_place = models.CharField(
         _("bureau"), max_length=60, blank=True, help_text=_("Affiché à l'appel, par exemple « Bureau 3 ».")
+    )
+    language = models.CharField(
+        _("langue"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("La langue des pages du personnel pour cette personne (vide : celle du navigateur)."),
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
+from .translations import Text, TranslatedField, pick
 from .vocabularies import ContributionType, LabelStatus, PartnerKind, SiteKind, Theme
 
 slug_validator = RegexValidator(
@@ -67,6 +68,13 @@ class Site(models.Model):
         blank=True,
         help_text=_("Pour une action éphémère : prison, écoles…"),
     )
+    public_description = TranslatedField(
+        _("description publique"),
+        blank=True,
+        textarea=True,
+        max_length=2000,
+        help_text=_("Ce que le public lit sur la page de la Cité, dans chaque langue où la Cité l'écrit."),
+    )
 
     objects = ScopedManager(cite="cite")
 
@@ -86,6 +94,10 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def description(self, language: str | None = None) -> Text:
+        """The public description in ``language``, else in the Cité's languages, French, any."""
+        return pick(self.public_description, language, self.cite.languages if self.cite_id else ())
 
     def clean(self):
         if self.opened_on and self.closed_on and self.closed_on < self.opened_on:
@@ -132,8 +144,8 @@ class Pole(models.Model):
     cite = models.ForeignKey(Cite, on_delete=models.CASCADE, related_name="poles", verbose_name=_("Cité"))
     code = models.CharField(_("code"), max_length=64, validators=[slug_validator])
     theme = models.CharField(_("thème du réseau"), max_length=20, choices=Theme.choices)
-    labels = models.JSONField(
-        _("libellés"), default=dict, help_text=_('Par langue, par exemple {"fr": "Emploi", "nl": "Werk"}.')
+    labels = TranslatedField(
+        _("libellés"), max_length=200, help_text=_("Un libellé par langue où la Cité le donne ; au moins un.")
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
@@ -152,10 +164,14 @@ class Pole(models.Model):
         return self.label()
 
     def label(self, language: str | None = None) -> str:
+        return str(self.label_text(language)) or self.code
+
+    def label_text(self, language: str | None = None) -> Text:
+        """The label in ``language``, else in the Cité's own languages, then French, then any."""
         language = (language or get_language() or "fr")[:2]
-        return (
-            self.labels.get(language) or self.labels.get("fr") or next(iter(self.labels.values()), self.code)
-        )
+        if self.labels.get(language):
+            return Text(self.labels[language], language)  # the usual case: no need to read the Cité
+        return pick(self.labels, language, self.cite.languages if self.cite_id else ())
 
     def clean(self):
         if not isinstance(self.labels, dict) or not all(

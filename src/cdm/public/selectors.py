@@ -27,9 +27,12 @@ def cite_detail(slug: str) -> dict | None:
         return {
             "cite": cite,
             "sites": list(
-                Site.objects.filter(cite=cite).exclude(closed_on__lt=today).prefetch_related("stops")
+                Site.objects.filter(cite=cite)
+                .exclude(closed_on__lt=today)
+                .select_related("cite")
+                .prefetch_related("stops")
             ),
-            "poles": list(Pole.objects.filter(cite=cite)),
+            "poles": list(Pole.objects.filter(cite=cite).select_related("cite")),
             "partners": list(
                 Partner.objects.filter(partnerships__cite=cite)
                 .exclude(partnerships__until__lt=today)

@@ -1,7 +1,14 @@
-from django.http import Http404
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, translate_url
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language as django_set_language
 
+from cdm.accounts.models import User
 from cdm.lib.maps import member_map_svg
 
 from . import selectors
@@ -41,3 +48,34 @@ def cite_detail(request, slug: str):
     if detail is None:
         raise Http404
     return render(request, "public/cite_detail.html", detail)
+
+
+# The language switcher of every page posts here: Django's own set_language (the same page in the
+# chosen language, query string kept, the choice kept in the language cookie). Without a CSRF token:
+# all a forged request could do is change a visitor's language, and a token would put a cookie on
+# every visitor and make the public pages impossible to cache for everybody.
+set_language = csrf_exempt(django_set_language)
+
+
+class ProfileForm(forms.ModelForm):
+    language = forms.ChoiceField(
+        label=_("Langue de mes pages"),
+        choices=[("", _("Celle de mon navigateur")), *settings.LANGUAGES],
+        required=False,
+    )
+
+    class Meta:
+        model = User
+        fields = ["language"]
+
+
+@login_required
+def profile(request):
+    """A staff member's own settings: the language of their pages."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        language = form.cleaned_data["language"]
+        target = reverse("public:profile")
+        return HttpResponseRedirect(translate_url(target, language) if language else target)
+    return render(request, "public/profile.html", {"form": form})
