@@ -659,3 +659,30 @@ def test_the_demo_programme_plans_series_and_counts_the_past_weeks(world):
         assert counted.exists() and all(s.ends_at < timezone.now() for s in counted)
         assert Activity.objects.filter(uid__startswith="programme-", date__year=2024).count() == 0
         assert Event.objects.filter(featured=True).count() == 1
+
+
+def test_a_picture_is_uploaded_and_served_by_the_programme(client, world, tmp_path, settings):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.VAR_DIR = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    alpha = world[0]
+    client.force_login(alpha["users"]["manager"])
+    picture = SimpleUploadedFile("affiche.png", buffer.getvalue(), content_type="image/png")
+    form = _form(next_tuesday(), site=alpha["site"].pk, picture=picture, frequency="")
+    assert client.post(reverse("programme:programme_event_new"), form).status_code == 302
+    with scopes_disabled():
+        event = Event.objects.get()
+        session = event.sessions.get()
+    assert (tmp_path / "programme" / event.picture.name).exists()
+    client.logout()
+    page = client.get(reverse("programme:programme_session", args=[session.pk])).content.decode()
+    url = reverse("programme:programme_picture", args=[event.uid])
+    assert f'src="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == buffer.getvalue()

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from cdm.activity.models import Activity
 from cdm.programme.models import Event, Registration, Session
 
 from .conftest import axe_violations, make_cite_world
@@ -133,11 +134,29 @@ def test_an_agent_counts_on_a_phone(browser, world):
     assert page.input_value("#participants") == "3"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     assert axe_violations(page) == []
+    # The network goes away: the entry waits on the device, then leaves once when it is back.
+    context.set_offline(True)
     page.click("#attendance-save")
-    page.wait_for_selector(".messages")
-    context.close()
+    page.wait_for_function(
+        "() => document.getElementById('attendance-status').textContent.includes('Hors ligne')"
+    )
+    with scopes_disabled():
+        assert Session.objects.get(pk=session.pk).activity is None
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('attendance-form').dataset.synced === '1'")
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity.participants == 3
+        assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
+    assert page.evaluate("() => localStorage.getItem('cdm-programme-attendance-outbox')") == "{}"
+    # Entered again (a correction): still one activity.
+    page.evaluate("() => { document.getElementById('attendance-form').dataset.synced = '0'; }")
+    page.click("button.step[data-target=participants][data-step='1']")
+    page.click("#attendance-save")
+    page.wait_for_function("() => document.getElementById('attendance-form').dataset.synced === '1'")
+    context.close()
+    with scopes_disabled():
+        assert Session.objects.get(pk=session.pk).activity.participants == 4
+        assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
 
 
 def test_the_embeddable_agenda_and_the_cancellation_page_pass_axe(browser, world):

@@ -7,6 +7,7 @@ runs out (``programme_purge``). Attendance is a count, optionally a tally by age
 status: a session with attendance is exactly one ``activity.Activity`` row, the counting standard's.
 """
 
+import os
 import secrets
 import uuid
 
@@ -83,9 +84,23 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Annulée")
 
 
+class PictureStorage(FileSystemStorage):
+    """Pictures live beside the database (``CDM_VAR_DIR``/programme), served by the programme's own view.
+
+    The folder is read from the settings at each use, not once at start-up.
+    """
+
+    @property
+    def base_location(self):
+        return str(settings.VAR_DIR / "programme")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def picture_storage():
-    """Pictures live beside the database (``CDM_VAR_DIR``), served by the programme's own view."""
-    return FileSystemStorage(location=settings.VAR_DIR / "programme")
+    return PictureStorage()
 
 
 def validate_picture_size(value) -> None:

@@ -1,10 +1,86 @@
-// The attendance page's + and − buttons: one tap, one person. No inline script (CSP).
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("button.step");
-  if (!button) return;
-  const input = document.getElementById(button.dataset.target);
-  if (!input) return;
-  const next = Math.max(0, (parseInt(input.value, 10) || 0) + parseInt(button.dataset.step, 10));
-  input.value = String(next);
-  input.dispatchEvent(new Event("change", { bubbles: true }));
-});
+// The attendance page: + and − buttons (one tap, one person), and a saving that survives the network
+// going away: the entry is sent to the API (PUT, idempotent); offline, it waits in this device's
+// storage and leaves when the network is back. No inline script (CSP).
+(() => {
+  const OUTBOX = "cdm-programme-attendance-outbox";
+  const form = document.getElementById("attendance-form");
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button.step");
+    if (!button) return;
+    const input = document.getElementById(button.dataset.target);
+    if (!input) return;
+    const next = Math.max(0, (parseInt(input.value, 10) || 0) + parseInt(button.dataset.step, 10));
+    input.value = String(next);
+  });
+
+  if (!form) return;
+  const status = document.getElementById("attendance-status");
+  const csrf = () => form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const say = (text) => { status.textContent = text; };
+
+  const outbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
+  const keep = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
+
+  function body() {
+    const tally = {};
+    for (const input of form.querySelectorAll("input[type=number]")) {
+      const [family, code] = input.name.split("-");
+      const n = parseInt(input.value, 10) || 0;
+      if (code && n) (tally[family] = tally[family] || {})[code] = n;
+    }
+    const total = form.querySelector("#participants").value.trim();
+    return { participants: total === "" ? null : parseInt(total, 10), tally };
+  }
+
+  async function send(url, payload) {
+    const response = await fetch(url, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      credentials: "same-origin",
+      body: JSON.stringify(payload),
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      const reason = (data.errors || []).map((e) => e.reason).join(" ; ");
+      throw Object.assign(new Error(reason || form.dataset.error), { refused: true });
+    }
+  }
+
+  async function flush() {
+    const box = outbox();
+    for (const [url, payload] of Object.entries(box)) {
+      try {
+        await send(url, payload);
+        delete box[url];
+        keep(box);
+        if (url === form.dataset.api) { say(form.dataset.saved); form.dataset.synced = "1"; }
+      } catch (error) {
+        if (error.refused) { delete box[url]; keep(box); say(error.message); }
+        return; // still offline: try again later
+      }
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const payload = body();
+    const box = outbox();
+    box[form.dataset.api] = payload; // the last entry for a session wins
+    keep(box);
+    if (!navigator.onLine) { say(form.dataset.pending); return; }
+    try {
+      await send(form.dataset.api, payload);
+      delete box[form.dataset.api];
+      keep(box);
+      say(form.dataset.saved);
+      form.dataset.synced = "1";
+    } catch (error) {
+      if (error.refused) { delete box[form.dataset.api]; keep(box); say(error.message); }
+      else say(form.dataset.pending);
+    }
+  });
+
+  window.addEventListener("online", flush);
+  flush();
+})();
