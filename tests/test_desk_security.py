@@ -45,7 +45,8 @@ def test_an_observer_of_the_whole_network_writes_nothing(client, desk):
     alpha, _beta, visit, ticket = desk
     observer = User.objects.create_user("watcher", password="pw", role=Role.OBSERVER)
     auth = bearer(observer)
-    assert client.get(f"/api/visits/{visit.uid}", **auth).status_code == 200  # it reads
+    # It reads the network's organisation and its protected figures, never visit rows (exact counts).
+    assert client.get(f"/api/visits/{visit.uid}", **auth).status_code == 403
     refused = [
         client.patch(
             f"/api/visits/{visit.uid}", json.dumps({"age_band": "26_44"}), "application/json", **auth

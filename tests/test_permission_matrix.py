@@ -61,8 +61,8 @@ def row(text: str) -> dict[str, tuple[int, int]]:
 #                         coord    manager  agent    counsel  observer netobs   anon     agent-tk manager-tk
 API = {
     ("POST", "/api/visits"): row("201/201 201/404 201/404 403/404 403/404 403/403 401 201/404 201/404"),
-    ("GET", "/api/visits"): row("200/200 200/200 200/200 200/200 200/200 200/200 401 200/200 200/200"),
-    ("GET", "/api/visits/{uid}"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/visits"): row("200/200 200/200 200/200 200/200 403/403 403/403 401 200/200 200/200"),
+    ("GET", "/api/visits/{uid}"): row("200/200 200/404 200/404 200/404 403/404 403/403 401 200/404 200/404"),
     ("PATCH", "/api/visits/{uid}"): row(
         "200/200 200/404 403/404 403/404 403/404 403/403 401 403/404 200/404"
     ),
@@ -72,7 +72,7 @@ API = {
     ("PUT", "/api/visits/{uid}/interview"): row(
         "200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"
     ),
-    ("GET", "/api/queue"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/queue"): row("200/200 200/404 200/404 200/404 403/403 403/403 401 200/404 200/404"),
     ("POST", "/api/queue/next"): row("200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"),
     ("POST", "/api/queue/{ticket_id}/call"): row(
         "200/200 200/404 403/404 200/404 403/404 403/403 401 403/404 200/404"
@@ -87,11 +87,25 @@ API = {
     ("POST", "/api/queue/{ticket_id}/left"): row(
         "200/200 200/404 200/404 200/404 403/404 403/403 401 200/404 200/404"
     ),
-    ("GET", "/api/queue/today"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/queue/today"): row("200/200 200/404 200/404 200/404 403/404 403/403 401 200/404 200/404"),
     ("GET", "/api/figures"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 403/404 403/404"),
     ("GET", "/api/public/{cite}/now-calling"): row("200 200 200 200 200 200 200 200 200"),
+    # The network's life: alpha's meeting is the APM's (managers read it), beta's the Executive Committee's.
+    ("GET", "/api/network-life/bodies"): row("200 200 403 403 200 200 401 403 200"),
+    ("GET", "/api/network-life/meetings"): row("200 200 403 403 200 200 401 403 200"),
+    ("GET", "/api/network-life/meetings/{meeting_id}"): row(
+        "200/200 200/403 403/403 403/403 200/403 200/403 401 403/403 200/403"
+    ),
+    ("GET", "/api/network-life/milestones"): row(
+        "200/200 200/404 403/403 403/403 200/404 200/200 401 403/403 200/404"
+    ),
+    ("GET", "/api/network-life/representation"): row("200 200 403 403 200 200 401 403 200"),
+    ("GET", "/api/network-life/projects"): row("200 200 403 403 200 200 401 403 200"),
+    ("GET", "/api/network-life/projects/{project_id}"): row("200 200 403 403 200 200 401 403 200"),
     # The programme: a Cité's sessions (read), attendance (record), the public agenda.
-    ("GET", "/api/programme/sessions"): row("200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"),
+    ("GET", "/api/programme/sessions"): row(
+        "200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"
+    ),
     ("GET", "/api/programme/sessions/{session_id}"): row(
         "200/200 200/404 200/404 200/404 200/404 200/200 401 200/404 200/404"
     ),
@@ -123,12 +137,18 @@ PAGES = {
     "desk": row("200/200 200/404 200/404 403/403 403/403 403/403 302 302 302"),
     "sw": row("200 200 200 200 200 200 200 200 200"),
     "queue": row("200/200 200/404 200/404 200/404 403/403 403/403 302 302 302"),
-    "today": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "today": row("200/200 200/404 200/404 200/404 403/404 403/403 302 302 302"),
     "now_calling": row("200 200 200 200 200 200 200 200 200"),
     "set_language": row("302 302 302 302 302 302 302 302 302"),
-    # The language switcher of every page (Django's set_language without a CSRF token), a staff member's profile.
-    "switch_language": row("302 302 302 302 302 302 302 302 302"),
-    "profile": row("200 200 200 200 200 200 302 302 302"),
+    # The network's life (alpha's meeting: the APM's; beta's: the Executive Committee's).
+    "life_home": row("200 200 403 403 200 200 302 302 302"),
+    "life_list": row("200 200 403 403 200 200 302 302 302"),
+    "life_add": row("200 403 403 403 403 403 302 302 302"),
+    "life_detail": row("200/200 200/404 403/403 403/403 200/404 200/200 302 302 302"),
+    "life_edit": row("200/200 403/403 403/403 403/403 403/403 403/403 302 302 302"),
+    "life_file": row("200/200 200/403 403/403 403/403 200/403 200/403 302 302 302"),
+    "project_page": row("200 200 200 200 200 200 200 200 200"),
+    "contacts": row("200 200 200 200 200 200 200 200 200"),
     # The programme: the public agenda (a session without a picture has none: 404), the team's pages.
     "programme_agenda": row("200 200 200 200 200 200 200 200 200"),
     "programme_ics": row("200 200 200 200 200 200 200 200 200"),
@@ -144,6 +164,10 @@ PAGES = {
     "programme_session_admin": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "programme_attendance": row("200/200 200/404 200/404 403/404 403/404 403/403 302 302 302"),
     "programme_needs": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "programme_month": row("200/200 200/404 200/404 403/403 403/403 403/403 302 302 302"),
+    # The language switcher of every page (Django's set_language without a CSRF token), a staff member's profile.
+    "switch_language": row("302 302 302 302 302 302 302 302 302"),
+    "profile": row("200 200 200 200 200 200 302 302 302"),
     # Online counselling: the public's pages, and the counsellors' (the queue screen's conversations, the inbox).
     "talk": row("200 200 200 200 200 200 200 200 200"),
     "chat_start": row("405 405 405 405 405 405 405 405 405"),
@@ -172,8 +196,9 @@ COUNSELLING_PAGES = [
 
 # -- the world ----------------------------------------------------------------------------------
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
     alpha, beta = make_cite_world("alpha"), make_cite_world("beta", "BE")
+    _network_life(alpha, beta, settings, tmp_path)
     now = timezone.now()
     for w in (alpha, beta):
         with scopes_disabled():
@@ -184,7 +209,12 @@ def world(db):
                 cite=w["cite"], visit=visit, day=visit.date, number=1, code="J-1", theme="job", arrived_at=now
             )
             w["question"] = Question.objects.create(
-                cite=w["cite"], number=1, theme="job", language="fr", reply_token=f"t-{w['cite'].slug}", received_at=now
+                cite=w["cite"],
+                number=1,
+                theme="job",
+                language="fr",
+                reply_token=f"t-{w['cite'].slug}",
+                received_at=now,
             )
         w["job"] = ImportJob.objects.create(user=w["users"]["manager"], name="package.zip")
         w.update(programme_objects(w))
@@ -192,6 +222,27 @@ def world(db):
     users["coordinator"] = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
     users["network_observer"] = User.objects.create_user("netobs", password="pw", role=Role.OBSERVER)
     return {"alpha": alpha, "beta": beta, "users": users}
+
+
+def _network_life(alpha, beta, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from cdm.governance import models as life
+    from cdm.governance.demo import minimal_pdf
+
+    settings.CDM_PRIVATE_DIR = tmp_path / "private"
+    for w, kind, open_ in ((alpha, "managers_assembly", True), (beta, "executive_committee", False)):
+        body = life.Body.objects.create(kind=kind, open_to_managers=open_)
+        w["life_meeting"] = life.Meeting.objects.create(
+            body=body, date=datetime.date(2024, 3, 1), minutes=ContentFile(minimal_pdf("pv"), name="pv.pdf")
+        )
+        with scopes_disabled():
+            w["milestone"] = life.Milestone.objects.create(
+                cite=w["cite"], kind="inaugurated", date="2024-06-04"
+            )
+        w["life_project"] = alpha.get("life_project") or life.Project.objects.create(
+            title="Desk Reset", role="coordinator", started_on=datetime.date(2021, 11, 1)
+        )
 
 
 def _client_for(client, world, role):
@@ -211,7 +262,9 @@ def _call_api(client, method, path, target, headers):
     ticket = target["ticket"].pk
     if path.startswith("/api/programme"):
         return programme_api_call(client, method, path, target, headers)
-    url = "/api" + path.removeprefix("/api").format(uid=uid, ticket_id=ticket, cite=cite)
+    url = "/api" + path.removeprefix("/api").format(
+        uid=uid, ticket_id=ticket, cite=cite, meeting_id=target["life_meeting"].pk, project_id=target["life_project"].pk
+    )
     body = None
     query = ""
     if (method, path) == ("POST", "/api/visits"):
@@ -229,6 +282,8 @@ def _call_api(client, method, path, target, headers):
     elif path in ("/api/visits",):
         query = f"?cite={cite}"
     elif path in ("/api/queue", "/api/queue/today"):
+        query = f"?cite={cite}"
+    elif path == "/api/network-life/milestones":
         query = f"?cite={cite}"
     elif path == "/api/figures":
         query = f"?cite={cite}&year=2024"
@@ -275,6 +330,12 @@ def test_api_matrix(client, world, operation, role):
     assert got == API[operation][role], (operation, role)
 
 
+LIFE_PAGES = [
+    *("life_home", "life_list", "life_add", "life_detail", "life_edit", "life_file"),
+    *("project_page", "contacts"),
+]
+
+
 def _page_url(name, target):
     cite = target["cite"].slug
     kwargs = {
@@ -288,6 +349,12 @@ def _page_url(name, target):
         "conversation_action": {"pk": 1, "action": "take"},
         "question": {"pk": target["question"].pk},
         "export": {"year": 2024},
+        "life_list": {"kind": "meetings"},
+        "life_add": {"kind": "meetings"},
+        "life_detail": {"kind": "milestones", "pk": target["milestone"].pk},
+        "life_edit": {"kind": "meetings", "pk": target["life_meeting"].pk},
+        "life_file": {"kind": "meetings", "pk": target["life_meeting"].pk},
+        "project_page": {"pk": target["life_project"].pk},
         "job": {"job_id": target["job"].pk},
         "job_status": {"job_id": target["job"].pk},
     }.get(name, {})
@@ -312,9 +379,10 @@ def _page_url(name, target):
         "today": "desk",
         "now_calling": "desk",
         "set_language": None,
+        **dict.fromkeys(LIFE_PAGES, "governance"),
+        **dict.fromkeys(PROGRAMME_PAGES, "programme"),
         "switch_language": "public",
         "profile": "public",
-        **dict.fromkeys(PROGRAMME_PAGES, "programme"),
         **dict.fromkeys(COUNSELLING_PAGES, "counselling"),
     }[name]
     kwargs = kwargs or programme_page_kwargs(name, target)
@@ -353,16 +421,14 @@ def _admin_models():
 
 def _expected_admin(world, label, role, which):
     """What the one rule answers, read from its table (``MODEL_POLICY``) by hand, not by calling it."""
-    from cdm.accounts.permissions import MODEL_POLICY, PRIVATE_MODELS
+    from cdm.accounts.permissions import MODEL_POLICY
 
     if role == "coordinator":
         return 200
     if which == "beta" and role != "network_observer" and label != "accounts.user":
         return 404  # another Cité's object does not exist for them, whatever their role
-    if role in ("observer", "network_observer"):
-        allowed = label in MODEL_POLICY and label not in PRIVATE_MODELS
-    else:
-        allowed = "view" in MODEL_POLICY.get(label, {}).get(role, ())
+    row_role = "observer" if role == "network_observer" else role
+    allowed = "view" in MODEL_POLICY.get(label, {}).get(row_role, ())
     return 200 if allowed else 403
 
 

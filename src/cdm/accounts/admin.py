@@ -24,10 +24,15 @@ class UserAdmin(CdmModelAdmin, DjangoUserAdmin):
     add_fieldsets = [(None, {"fields": ["username", "password1", "password2", "role", "cites", "partner"]})]
 
 
-# Sign-in lockouts (django-axes): the coordination reads them and lifts them, as the one rule says.
-for _model, _admin in list(admin.site._registry.items()):
-    if _model._meta.app_label == "axes":
-        admin.site.unregister(_model)
-        admin.site.register(
-            _model, type(f"Cdm{type(_admin).__name__}", (PolicyPermissions, type(_admin)), {})
-        )
+def ask_the_rule_everywhere() -> None:
+    """Every back-office page asks the one rule, third-party ones too (sign-in lockouts, tasks…).
+
+    Called once every app's admin module is loaded (``AccountsConfig.ready``): a model no row of
+    ``MODEL_POLICY`` names is the coordinator's alone.
+    """
+    for model, model_admin in list(admin.site._registry.items()):
+        if not isinstance(model_admin, PolicyPermissions):
+            admin.site.unregister(model)
+            admin.site.register(
+                model, type(f"Cdm{type(model_admin).__name__}", (PolicyPermissions, type(model_admin)), {})
+            )

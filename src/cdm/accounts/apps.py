@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
         from . import signals
 
         signals.connect(self.get_model("User"))
+        from .admin import ask_the_rule_everywhere
+
+        ask_the_rule_everywhere()

@@ -85,20 +85,27 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 DEVICE_ACTIONS = frozenset({Action.VIEW, Action.RECORD, Action.CORRECT, Action.COUNSEL, Action.TRANSFER})
 
 # The back-office (admin): view/add/change/delete per model, per role, inside the role's Cités.
-# A model missing here is the coordinator's alone.
+# A model missing here is the coordinator's alone. Observers read the network's organisation and
+# its collective activity, never row-level visits, interviews, tickets, the audit log or accounts:
+# those would give exact small counts (and staff's personal data).
 MODEL_POLICY: dict[str, dict[str, frozenset]] = {
-    "network.cite": {Role.MANAGER: frozenset({VIEW, CHANGE}), Role.AGENT: READ, Role.COUNSELLOR: READ},
-    "network.site": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ},
-    "network.sitestop": {Role.MANAGER: ALL, Role.AGENT: READ},
-    "network.pole": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ},
-    "network.partner": {Role.MANAGER: frozenset({VIEW, ADD}), Role.COUNSELLOR: READ},
-    "network.partnership": {Role.MANAGER: ALL},
-    "network.contribution": {Role.MANAGER: ALL},
+    "network.cite": {
+        Role.MANAGER: frozenset({VIEW, CHANGE}),
+        Role.AGENT: READ,
+        Role.COUNSELLOR: READ,
+        Role.OBSERVER: READ,
+    },
+    "network.site": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ, Role.OBSERVER: READ},
+    "network.sitestop": {Role.MANAGER: ALL, Role.AGENT: READ, Role.OBSERVER: READ},
+    "network.pole": {Role.MANAGER: ALL, Role.AGENT: READ, Role.COUNSELLOR: READ, Role.OBSERVER: READ},
+    "network.partner": {Role.MANAGER: frozenset({VIEW, ADD}), Role.COUNSELLOR: READ, Role.OBSERVER: READ},
+    "network.partnership": {Role.MANAGER: ALL, Role.OBSERVER: READ},
+    "network.contribution": {Role.MANAGER: ALL, Role.OBSERVER: READ},
     # Agents: only their own visits of the day (the CORRECT rule below, on the object).
     "activity.visit": {Role.MANAGER: ALL, Role.AGENT: ALL, Role.COUNSELLOR: READ},
     "activity.interview": {Role.MANAGER: ALL, Role.COUNSELLOR: frozenset({VIEW, ADD, CHANGE})},
-    "activity.activity": {Role.MANAGER: ALL, Role.AGENT: READ},
-    "activity.equipment": {Role.MANAGER: ALL},
+    "activity.activity": {Role.MANAGER: ALL, Role.AGENT: READ, Role.OBSERVER: READ},
+    "activity.equipment": {Role.MANAGER: ALL, Role.OBSERVER: READ},
     "audit.auditentry": {Role.MANAGER: READ},
     "desk.queueticket": {Role.MANAGER: READ, Role.AGENT: READ, Role.COUNSELLOR: READ},
     "stats.reportnarrative": {},
@@ -112,22 +119,22 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "counselling.presence": {},
     # The network's own life: the coordination writes it; managers read it (a coordination-only
     # body's papers excepted, below); a Cité's manager keeps its public contacts.
-    "governance.body": {Role.MANAGER: READ},
-    "governance.mandate": {Role.MANAGER: READ},
-    "governance.meeting": {Role.MANAGER: READ},
-    "governance.decision": {Role.MANAGER: READ},
-    "governance.assemblydocument": {Role.MANAGER: READ},
-    "governance.milestone": {Role.MANAGER: READ},
-    "governance.representationevent": {Role.MANAGER: READ},
-    "governance.delegation": {Role.MANAGER: READ},
-    "governance.intervention": {Role.MANAGER: READ},
-    "governance.networkmembership": {Role.MANAGER: READ},
-    "governance.project": {Role.MANAGER: READ},
-    "governance.projectpartner": {Role.MANAGER: READ},
-    "governance.projectmilestone": {Role.MANAGER: READ},
-    "governance.deliverable": {Role.MANAGER: READ},
-    "governance.networkcontact": {Role.MANAGER: READ},
-    "governance.citecontact": {Role.MANAGER: frozenset({VIEW, CHANGE})},
+    "governance.body": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.mandate": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.meeting": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.decision": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.assemblydocument": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.milestone": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.representationevent": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.delegation": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.intervention": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.networkmembership": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.project": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.projectpartner": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.projectmilestone": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.deliverable": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.networkcontact": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.citecontact": {Role.MANAGER: frozenset({VIEW, CHANGE}), Role.OBSERVER: READ},
     # The programme (cdm.programme): a Cité's manager plans; its agents and counsellors read; the
     # registrations (names, e-mails) are the manager's alone; attendance is entered with RECORD.
     # Observers read the offer (events, sessions), never registrations nor per-session tallies.
@@ -234,8 +241,6 @@ def denial(user, action: Action | str) -> str:
 def _model_allowed(user, role: str, label: str, action: Action) -> bool:
     if role == Role.COORDINATOR:
         return True
-    if role == Role.OBSERVER:
-        return action == VIEW and label in MODEL_POLICY and label not in PRIVATE_MODELS
     return action in MODEL_POLICY.get(label, {}).get(role, frozenset())
 
 

@@ -21,7 +21,7 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import Field
 
 from cdm.accounts.models import User
-from cdm.accounts.permissions import Action, require
+from cdm.accounts.permissions import Action, may, require
 from cdm.accounts.scoping import network_scope, user_scope
 from cdm.accounts.tokens import token_user
 from cdm.activity.models import Interview, Visit
@@ -164,6 +164,8 @@ def on_desk_error(request, exc: DeskError):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, BodyTooLarge | RequestDataTooBig):  # ninja wraps the parser's refusal
+        return on_body_too_large(request, exc.__cause__)
     message = str(exc)
     if message.startswith("Cannot parse request body"):
         message = _("corps de requête illisible : un objet JSON est attendu")
@@ -353,8 +355,11 @@ def queue_transfer(request, ticket_id: TicketId, payload: s.TransferIn):
     ticket = _ticket(request, ticket_id)
     counsellor = None
     if payload.counsellor:
-        counsellor = User.objects.filter(username=payload.counsellor, is_active=True).first()
-        if counsellor is None:
+        # Looked up among the ticket's Cité's staff only: another Cité's accounts do not exist here.
+        counsellor = User.objects.filter(
+            username=payload.counsellor, is_active=True, cites=ticket.cite_id
+        ).first()
+        if counsellor is None or not may(counsellor, Action.COUNSEL, ticket):
             raise DeskError("counsellor", _("aucun conseiller « %(v)s »") % {"v": payload.counsellor})
     return _ticket_out(
         services.ticket_transfer(
@@ -382,6 +387,7 @@ def today(request, q: Query[CiteQuery]):
     user = _user(request)
     cite = services.cite_for(user, q.cite)
     require(user, Action.VIEW, cite)
+    require(user, Action.VIEW, Visit)  # the day's exact counts: for those who read its visits
     return selectors.today_figures(cite=cite)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdm.accounts.models import User
-from cdm.accounts.permissions import Action, require
+from cdm.accounts.permissions import Action, may, require
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Interview, Visit, validate_uid
 from cdm.audit.models import AuditEntry
@@ -200,9 +200,9 @@ def interview_write(
         raise DeskError("uid", _("cette visite n'a pas pour suite un entretien"), 409)
     partner_obj = None
     if partner:
-        # The network's directory of partner organisations is shared by every Cité.
+        # A partner of the visit's Cité (as the back office offers): the network's directory is shared.
         with network_scope():
-            partner_obj = Partner.objects.filter(slug=partner).first()
+            partner_obj = Partner.objects.filter(slug=partner, partnerships__cite=visit.cite_id).first()
         if partner_obj is None:
             raise DeskError("partner", _("aucun partenaire « %(v)s »") % {"v": partner[:64]})
     interview, _created = Interview.objects.update_or_create(
@@ -278,8 +278,9 @@ def ticket_transfer(
         raise DeskError("ticket", _("ce ticket est clos"), 409)
     if theme is None and counsellor is None:
         raise DeskError("theme", _("un thème ou un conseiller est obligatoire"))
-    if counsellor is not None and ticket.cite_id not in counsellor.cite_ids:
-        raise DeskError("counsellor", _("ce conseiller ne travaille pas dans cette Cité"))
+    if counsellor is not None and not may(counsellor, Action.COUNSEL, ticket):
+        # Someone who may not counsel here, or works elsewhere: said alike, naming nobody's Cité.
+        raise DeskError("counsellor", _("aucun conseiller « %(v)s »") % {"v": counsellor.username})
     if theme is not None:
         ticket.theme = theme
         ticket.code = f"{THEME_LETTER[Theme(theme)]}-{ticket.number}"

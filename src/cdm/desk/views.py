@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cdm.accounts.models import Role, User
 from cdm.accounts.permissions import Action, may, require
 from cdm.accounts.scoping import network_scope
+from cdm.activity.models import Visit
 from cdm.network.models import Cite, Pole, Site
 from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, SiteKind, Status, Theme
 from cdm.stats import charts
@@ -181,6 +182,7 @@ def today(request):
     except _ChooseCite:
         return _choose(request, "desk:today")
     require(request.user, Action.VIEW, cite)
+    require(request.user, Action.VIEW, Visit)  # the day's exact counts: for those who read its visits
     figures = selectors.today_figures(cite=cite)
     theme_names, outcome_names, channel_names = (
         dict(Theme.choices),

@@ -9,13 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cdm.accounts.permissions import NETWORK, Action, may
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Visit
 from cdm.network.models import Cite
+from cdm.stats.publication import is_published
 
 from .exporter import export_package
 from .models import ImportJob
@@ -115,6 +116,8 @@ def export(request, year: int):
     user = request.user
     if not may(user, Action.EXPORT):
         raise PermissionDenied
+    if not 1990 <= year <= timezone.localdate().year:
+        raise Http404(_("aucune année %(year)d à exporter") % {"year": year})
     slug = request.GET.get("cite") or None
     if slug is None and not may(user, Action.EXPORT, NETWORK):
         own = Cite.objects.filter(pk__in=user.cite_ids).values_list("slug", flat=True)
@@ -137,9 +140,14 @@ def export(request, year: int):
 
 
 def _published_years() -> list[int]:
+    """Years that have ended and have visits: a running year's open data would change under readers."""
     with network_scope():
         return sorted(
-            {y for y in Visit.objects.annotate(y=ExtractYear("date")).values_list("y", flat=True).distinct()},
+            {
+                y
+                for y in Visit.objects.annotate(y=ExtractYear("date")).values_list("y", flat=True).distinct()
+                if is_published(y)
+            },
             reverse=True,
         )
 

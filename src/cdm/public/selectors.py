@@ -12,6 +12,7 @@ from cdm.network.models import Cite, Partner, Pole, Site
 from cdm.stats.cache import cached_compute
 from cdm.stats.figures import Period
 from cdm.stats.protection import protect_published
+from cdm.stats.publication import last_published_year
 
 
 def member_cites():
@@ -43,8 +44,9 @@ def cite_detail(slug: str) -> dict | None:
 
 
 def latest_year() -> int | None:
+    """The latest published year that has visits (a running year is never published)."""
     with network_scope():
-        last = Visit.objects.aggregate(last=Max("date"))["last"]
+        last = Visit.objects.filter(date__year__lte=last_published_year()).aggregate(last=Max("date"))["last"]
     return last.year if last else None
 
 

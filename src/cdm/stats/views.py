@@ -26,6 +26,7 @@ from cdm.network.models import Cite, Site
 
 from . import report
 from .period_args import PeriodError, period_from
+from .publication import is_published
 
 CONTENT_TYPES = {
     "json": "application/json; charset=utf-8",
@@ -137,6 +138,8 @@ def network_report(request, year: int, fmt: str = "html"):
     if not user.is_authenticated:
         if staff_parameter:
             return _refusal(staff_parameter)
+        if not is_published(year):
+            raise Http404(_("Le rapport de %(year)d est publié une fois l'année terminée.") % {"year": year})
         cite, country = request.GET.get("cite") or "", (request.GET.get("country") or "").upper()
         return _cached_public(
             request,
