@@ -573,8 +573,9 @@ PROGRAMME_PAGES = [
     "programme_session_admin",
     "programme_attendance",
     "programme_needs",
+    "programme_month",
 ]
-PROGRAMME_CITE_PAGES = ["programme_plan", "programme_event_new", "programme_needs"]
+PROGRAMME_CITE_PAGES = ["programme_plan", "programme_event_new", "programme_needs", "programme_month"]
 
 
 def programme_objects(w: dict) -> dict:
@@ -686,3 +687,26 @@ def test_a_picture_is_uploaded_and_served_by_the_programme(client, world, tmp_pa
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == buffer.getvalue()
+
+
+def test_a_months_sessions_counted_on_one_page(client, world):
+    alpha = world[0]
+    now = timezone.localtime()
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = max(first + datetime.timedelta(hours=9), now - datetime.timedelta(days=20))
+    if start > now - datetime.timedelta(hours=2):
+        start = now - datetime.timedelta(hours=2)
+    event = plan(alpha["cite"], start=start, rule="FREQ=DAILY;COUNT=2")
+    with scopes_disabled():
+        done, later = list(event.sessions.order_by("starts_at"))
+    client.force_login(alpha["users"]["agent"])
+    url = reverse("programme:programme_month") + f"?month={timezone.localtime(done.starts_at):%Y-%m}"
+    page = client.get(url).content.decode()
+    assert f'name="session-{done.pk}"' in page
+    assert (f'name="session-{later.pk}"' in page) == (later.starts_at <= timezone.now())
+    assert client.post(url, {f"session-{done.pk}": "9"}).status_code == 302
+    assert client.post(url, {f"session-{done.pk}": "-2"}).status_code == 200  # refused, said on the page
+    with scopes_disabled():
+        assert Session.objects.get(pk=done.pk).activity.participants == 9
+    client.force_login(alpha["users"]["counsellor"])
+    assert client.get(url).status_code == 403

@@ -20,4 +20,5 @@ urlpatterns = [
     path("programme/session/<int:pk>/", views.session_detail, name="programme_session_admin"),
     path("programme/session/<int:pk>/attendance/", views.attendance, name="programme_attendance"),
     path("programme/needs/", views.needs, name="programme_needs"),
+    path("programme/month/", views.month_entry, name="programme_month"),
 ]

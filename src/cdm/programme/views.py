@@ -232,3 +232,57 @@ def needs(request):
     year = min(max(year, 1990), 2100)
     data = selectors.needs_against_offer(cite, year, exact=may(request.user, Action.EXACT_COUNTS, cite))
     return render(request, "programme/needs.html", {"cite": cite, "needs": data, "year": year})
+
+
+@login_required
+def month_entry(request):
+    """A month's sessions on one page, for Cités that count on paper: one number per session."""
+    require(request.user, Action.RECORD)
+    cite = _cite(request)
+    if cite is None:
+        return _choose(request, "programme:programme_month")
+    require(request.user, Action.RECORD, cite)
+    today = timezone.localdate()
+    try:
+        year, month = (int(p) for p in request.GET.get("month", "").split("-"))
+        first = datetime.date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    sessions = [
+        s
+        for s in selectors.cite_sessions(cite, start=first, end=last)
+        if not s.cancelled and s.starts_at <= timezone.now()
+    ]
+    errors = {}
+    if request.method == "POST":
+        saved = 0
+        for s in sessions:
+            value = request.POST.get(f"session-{s.pk}", "").strip()
+            if not value:
+                continue
+            try:
+                services.attendance_record(user=request.user, session=s, participants=_int(value))
+                saved += 1
+            except (services.ProgrammeError, ValueError) as exc:
+                errors[s.pk] = getattr(exc, "message", _("un nombre entier est attendu"))
+        if not errors:
+            messages.success(request, _("%(n)s séance(s) enregistrée(s).") % {"n": saved})
+            return redirect(reverse("programme:programme_month") + f"?cite={cite.slug}&month={first:%Y-%m}")
+    rows = [
+        {
+            "session": s,
+            "value": request.POST.get(f"session-{s.pk}", "")
+            if request.method == "POST"
+            else (s.attendance.participants if hasattr(s, "attendance") else ""),
+            "error": errors.get(s.pk),
+        }
+        for s in sessions
+    ]
+    previous = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+    following = (last + datetime.timedelta(days=1)).strftime("%Y-%m")
+    return render(
+        request,
+        "programme/month.html",
+        {"cite": cite, "first": first, "rows": rows, "previous": previous, "following": following},
+    )
