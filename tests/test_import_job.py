@@ -57,7 +57,9 @@ def job_of(response) -> ImportJob:
 
 
 def run_worker():
-    """django-tasks' own worker command, in this process: every pending task, then it returns."""
+    """django-tasks' own worker command, in this process: every pending task, then it returns.
+    It closes the connection between tasks: the test may not hold it in a transaction
+    (``django_db(transaction=True)``)."""
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
     try:
         call_command(
@@ -80,6 +82,7 @@ def broken(tmp_path):
     return zipped(tmp_path, folder)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_upload_is_a_job_that_the_worker_runs_then_the_reports_follow(
     client, coordinator, tmp_path, var_dir, monkeypatch
 ):
@@ -150,6 +153,7 @@ def test_a_dry_run_writes_nothing_and_says_so(client, coordinator, tmp_path, set
     assert "The package is valid. Nothing was written." in page and "visits : 1284" in page
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_job_speaks_the_language_of_its_upload(client, coordinator, tmp_path):
     client.force_login(coordinator)
     job = job_of(upload(client, broken(tmp_path), language="en"))
