@@ -36,6 +36,10 @@ PUBLIC = [
     "/nl/report/2024/",  # the English report
     "/fr/opendata/",
     "/fr/cites/bruxelles/now-calling/",
+    "/fr/counselling/",
+    "/fr/counselling/?cite=bruxelles",
+    "/fr/counselling/ask/",
+    "/fr/counselling/ask/sent/",
     "/fr/agenda/",
     "/fr/agenda/?view=month",
     "/fr/cites/bruxelles/agenda/",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,7 +70,8 @@ def talk(request):
     config = {
         "start": reverse("counselling:chat_start"),
         "ask": reverse("counselling:ask"),
-        "socket": "/ws/counselling/visitor/",
+        # Websockets only when served by the ASGI server (daphne); a WSGI server has none.
+        "socket": "/ws/counselling/visitor/" if isinstance(request, ASGIRequest) else None,
         "csrf": get_token(request),
         "i18n": {
             "position": _("Votre place dans la file : %(position)s — attente estimée : %(wait)s min"),
@@ -262,6 +264,7 @@ def conversations(request):
             "mine": [_conversation_json(c) for c in mine],
             "available": len(services.available_counsellors(cite)),
             "cites": [{"slug": slug, "name": name} for slug, name in _cites()],
+            "live": isinstance(request, ASGIRequest),
         }
     )
 

@@ -172,8 +172,12 @@
       setTimeout(connect, retry); retry = Math.min(retry * 2, 8000);
     };
   }
-  connect();
-  refresh();
+  var started = false;
+  // The first list says whether this server speaks websockets (the ASGI server does).
+  fetch(d.conversations + "?cite=" + encodeURIComponent(queue.cite), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (r) { return r.json(); })
+    .then(function (data) { render(data); if (data.live && !started) { started = true; connect(); } })
+    .catch(function (e) { status(e.message); });
   setInterval(refresh, 5000);
   setInterval(function () { send({ type: "ping" }); }, 30000);
 })();

@@ -99,7 +99,8 @@
   }
 
   function connect() {
-    if (!key() || ended) return;
+    if (!key() || ended || !config.socket) return;
+    if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + config.socket);
     socket.onopen = function () {
@@ -173,6 +174,10 @@
     if (now - lastTyping > 2000) { lastTyping = now; send({ type: "typing" }); }
   });
   document.addEventListener("visibilitychange", markRead);
+  // The network gone: drop the socket now (it may linger half-open); back: reconnect at once, ask for
+  // what came meanwhile and send what was written meanwhile.
+  window.addEventListener("offline", function () { if (socket) socket.close(); });
+  window.addEventListener("online", function () { retry = 500; connect(); });
   document.getElementById("chat-transcript").addEventListener("submit", function () {
     document.getElementById("transcript-key").value = key() || "";
   });
