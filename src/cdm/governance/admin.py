@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db import models
 
 from cdm.accounts.admin_base import CdmModelAdmin, PolicyPermissions
+from cdm.accounts.permissions import Action, may
 
 from . import models as m
+from .forms import PrivateFileInput
 from .selectors import visible
 
 
@@ -10,7 +13,16 @@ class LifeAdmin(CdmModelAdmin):
     """The back office's view of the network's life: rows a user may not read are not listed."""
 
     def get_queryset(self, request):
-        return visible(request.user, super().get_queryset(request))
+        queryset = super().get_queryset(request)
+        if not may(request.user, Action.VIEW, self.model):
+            return queryset  # the admin refuses (403) by the rule itself
+        return visible(request.user, queryset)
+
+    formfield_overrides = {models.FileField: {"widget": PrivateFileInput}}
+
+
+class DeliverableInlineBase(PolicyPermissions, admin.TabularInline):
+    formfield_overrides = {models.FileField: {"widget": PrivateFileInput}}
 
 
 class DecisionInline(PolicyPermissions, admin.TabularInline):
@@ -28,7 +40,7 @@ class ProjectMilestoneInline(PolicyPermissions, admin.TabularInline):
     extra = 0
 
 
-class DeliverableInline(PolicyPermissions, admin.TabularInline):
+class DeliverableInline(DeliverableInlineBase):
     model = m.Deliverable
     extra = 0
 

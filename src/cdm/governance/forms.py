@@ -11,6 +11,15 @@ from . import models as m
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class PrivateFileInput(forms.ClearableFileInput):
+    """A file input that never links the file: private papers have no URL (they are served by a view)."""
+
+    template_name = "governance/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
+
+
 class RecordForm(forms.ModelForm):
     """A model form that knows its user: the Cités it offers are those the user reaches."""
 
@@ -20,6 +29,8 @@ class RecordForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget = DATE
+            if isinstance(field, forms.FileField):
+                field.widget = PrivateFileInput()
             if (
                 isinstance(field, forms.ModelChoiceField | forms.ModelMultipleChoiceField)
                 and field.queryset.model is Cite
