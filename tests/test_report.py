@@ -304,8 +304,10 @@ def test_the_2024_report_carries_the_seeds_network_life(client, seed_year):
         assert fact in body, fact
     assert "<strong>1</strong> nouvelle Cité des métiers labellisée en 2024" in body
     # The seed's order: governance and state of the network first, then the activity, then representation.
-    assert body.index("sec-governance") < body.index("sec-state") < body.index("sec-network")
-    assert body.index("sec-partners") < body.index("sec-representation") < body.index("sec-contacts")
+    at = {name: body.index(f'id="sec-{name}"') for name in ("governance", "state", "network", "partners")}
+    at |= {name: body.index(f'id="sec-{name}') for name in ("representation", "project-", "contacts")}
+    assert at["governance"] < at["state"] < at["network"] < at["partners"]
+    assert at["partners"] < at["representation"] < at["project-"] < at["contacts"]
     assert 'role="img" aria-labelledby="tl-title-' in body  # the project's timeline, a picture
 
 
