@@ -35,6 +35,7 @@ PUBLIC = [
     "/en/report/2024/",
     "/nl/report/2024/",  # the English report
     "/fr/opendata/",
+    "/fr/contacts/",
     "/fr/cites/bruxelles/now-calling/",
     "/fr/counselling/",
     "/fr/counselling/?cite=bruxelles",
@@ -156,12 +157,26 @@ def test_a_managers_pages_run_under_the_policy(browser, network):
         "/fr/programme/",
         "/fr/programme/new/",
         "/fr/programme/needs/",
+        "/fr/network-life/",
+        "/fr/network-life/meetings/",
         "/fr/admin/audit/auditentry/",
         "/fr/desk/",
         "/fr/desk/queue/",
         "/api/docs",
     ]
     check(browser, url, paths, "manager-bruxelles")
+
+
+# The network's life: its staff pages (lists, forms with inline rows and file inputs), the back office's.
+NETWORK_LIFE = [
+    "/fr/network-life/",
+    "/fr/network-life/meetings/",
+    "/fr/network-life/meetings/add/",
+    "/fr/network-life/milestones/add/",
+    "/fr/network-life/projects/add/",
+    "/fr/network-life/events/add/",
+    "/fr/admin/governance/meeting/add/",
+]
 
 
 def test_the_coordinators_pages_run_under_the_policy(browser, network):
@@ -177,6 +192,7 @@ def test_the_coordinators_pages_run_under_the_policy(browser, network):
         "/fr/dashboard/bruxelles/2024/",
         "/fr/exchange/import/",
         "/fr/desk/today/?cite=bruxelles",
+        *NETWORK_LIFE,
     ]
     check(browser, url, paths, "coord")
 
