@@ -742,11 +742,13 @@ class PackageImport:
             uids = [v["id"] for v in batch]
             before = bulk.owners(visit_table, plan.key_columns[0], uids)
             written = plan.upsert(batch)
-            for v in batch:
-                if v["id"] in written:
-                    self._count(
-                        self.cite_pk[v["cite"]], "changed" if v["id"] in before else "created", "visits"
-                    )
+            counts = Counter(
+                (v["cite"], "changed" if v["id"] in before else "created")
+                for v in batch
+                if v["id"] in written
+            )
+            for (cite, what), n in counts.items():
+                self._count(self.cite_pk[cite], what, "visits", n)
             # A visit of this Cité whose outcome is no longer an interview loses its interview details.
             if not self.had_interviews:
                 continue
