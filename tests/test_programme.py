@@ -710,3 +710,26 @@ def test_a_months_sessions_counted_on_one_page(client, world):
         assert Session.objects.get(pk=done.pk).activity.participants == 9
     client.force_login(alpha["users"]["counsellor"])
     assert client.get(url).status_code == 403
+
+
+def test_the_needs_table_is_an_include_the_dashboard_can_hook(world):
+    from django.template import Context, Template
+
+    alpha = world[0]
+    year = timezone.localdate().year
+    with scopes_disabled():
+        Visit.objects.bulk_create(
+            [
+                Visit(cite=alpha["cite"], date=datetime.date(year, 1, 2), theme="job", outcome="information")
+                for _ in range(3)
+            ]
+        )
+        template = Template("{% load programme %}{% programme_needs cite year user %}")
+        agent = template.render(
+            Context({"cite": alpha["cite"], "year": year, "user": alpha["users"]["agent"]})
+        )
+        manager = template.render(
+            Context({"cite": alpha["cite"], "year": year, "user": alpha["users"]["manager"]})
+        )
+    assert 'class="programme-needs"' in agent and "&lt; 5" in agent
+    assert "&lt; 5" not in manager and "<td>3</td>" in manager
