@@ -92,5 +92,12 @@ bench-report: $(BIN)/cdm .stamp-bench
 bench-import: $(BIN)/cdm
 	$(BIN)/python bench/importing.py
 
+# The chat (issue #16): 200 visitors and 20 counsellors on daphne, beside a bare echo consumer.
+# The websockets client library drives it (BENCH_CHAT_ARGS=--redis for the Redis layer).
+.PHONY: bench-chat
+bench-chat: $(BIN)/cdm
+	$(BIN)/pip install -q 'websockets>=13'
+	$(BIN)/python bench/chat.py $(BENCH_CHAT_ARGS)
+
 clean:
 	rm -rf var .stamp-* node_modules

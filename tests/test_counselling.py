@@ -551,3 +551,45 @@ def test_messages_are_deleted_after_the_cites_retention_counts_kept(client, worl
         assert not Message.objects.exists()
         assert sorted(Conversation.objects.values_list("message_count", flat=True)) == [1, 1]
         assert Visit.objects.filter(channel="chat").count() == 2
+
+
+def test_a_counsellor_writes_no_more_once_it_is_transferred_away(world):
+    alpha, _ = world
+    a = alpha["users"]["counsellor"]
+    present(a)
+    conversation = services.conversation_start(theme="job", language="fr").conversation
+    services.conversation_take(user=a, conversation=conversation)
+    message, created = services.message_post(
+        conversation=conversation, author="counsellor", text="un", counsellor=a
+    )
+    assert created and message.seq == 2
+    services.conversation_transfer(user=a, conversation=conversation, cite=world[1]["cite"])
+    with pytest.raises(services.CounsellingError):
+        services.message_post(conversation=conversation, author="counsellor", text="deux", counsellor=a)
+
+
+def test_leaving_a_taken_conversation_tells_the_counsellor(world):
+    alpha, _ = world
+    a = alpha["users"]["counsellor"]
+    present(a)
+    started = services.conversation_start(theme="job", language="fr")
+
+    def take():
+        services.conversation_take(user=a, conversation=started.conversation)
+
+    async def scenario():
+        visitor = await _visitor(started.key)  # says hello while still waiting
+        await _receive_until(visitor, "state")
+        await sync_to_async(take)()
+        await visitor.send_json_to({"type": "leave"})
+        seen = []
+        for _ in range(6):
+            data = await visitor.receive_json_from(timeout=3)
+            seen.append(data)
+            if data["type"] == "message" and "quitté" in data["text"]:
+                break
+        await visitor.disconnect()
+        return seen
+
+    seen = async_to_sync(scenario)()
+    assert any(m["type"] == "message" and "quitté" in m["text"] for m in seen)

@@ -42,9 +42,11 @@ class Bucket:
 
 class _Base(AsyncJsonWebsocketConsumer):
     role = ""
+    # Messages per connection: a burst, then so many a second (a counsellor leads several at once).
+    message_burst, message_rate = 8, 1.0
 
     async def connect(self):
-        self.messages_bucket = Bucket(burst=8, rate=1.0)
+        self.messages_bucket = Bucket(burst=self.message_burst, rate=self.message_rate)
         self.other_bucket = Bucket(burst=20, rate=5.0)
         self.groups_joined: set[str] = set()
         await self.accept()
@@ -216,6 +218,7 @@ class CounsellorConsumer(_Base):
     """A counsellor's queue screen: presence, the conversations they lead, and the queue's changes."""
 
     role = Author.COUNSELLOR
+    message_burst, message_rate = 40, 20.0
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -223,6 +226,7 @@ class CounsellorConsumer(_Base):
         if not allowed:
             await self.close(code=4403)
             return
+        self.leading: set[int] = set()  # the conversations joined, while this counsellor leads them
         await super().connect()
         for cite_id in allowed:
             await self.join(services.cite_group(cite_id))
@@ -256,6 +260,7 @@ class CounsellorConsumer(_Base):
 
     async def on_join(self, content):
         conversation = await database_sync_to_async(self._mine)(content.get("conversation"))
+        self.leading.add(conversation.pk)
         await self.join(services.conversation_group(conversation.pk))
         after = content.get("after") if isinstance(content.get("after"), int) else 0
         await self.send_json(await database_sync_to_async(services.conversation_state)(conversation))
@@ -263,12 +268,17 @@ class CounsellorConsumer(_Base):
             await self.send_json({"type": "message", **message})
 
     async def on_message(self, content):
-        conversation = await database_sync_to_async(self._mine)(content.get("conversation"))
+        conversation_id = content.get("conversation")
+        if not isinstance(conversation_id, int) or conversation_id not in self.leading:
+            raise services.CounsellingError("conversation", _("conversation inconnue"), 404)
+        # Stored only while this counsellor leads it: message_post's own condition, one query.
+        conversation = Conversation(pk=conversation_id)
         message, created = await database_sync_to_async(services.message_post)(
             conversation=conversation,
             author=Author.COUNSELLOR,
             text=str(content.get("text", "")),
             client_id=str(content.get("client_id", "")),
+            counsellor=self.user,
         )
         payload = services.message_json(message)
         if created:
@@ -279,10 +289,12 @@ class CounsellorConsumer(_Base):
             await self.send_json({"type": "message", **payload})
 
     async def on_typing(self, content):
-        conversation = await database_sync_to_async(self._mine)(content.get("conversation"))
+        conversation_id = content.get("conversation")
+        if conversation_id not in self.leading:
+            raise services.CounsellingError("conversation", _("conversation inconnue"), 404)
         await self.channel_layer.group_send(
-            services.conversation_group(conversation.pk),
-            {"type": "chat.typing", "author": self.role, "conversation": conversation.pk},
+            services.conversation_group(conversation_id),
+            {"type": "chat.typing", "author": self.role, "conversation": conversation_id},
         )
 
     async def on_read(self, content):
@@ -308,6 +320,7 @@ class CounsellorConsumer(_Base):
             try:
                 await database_sync_to_async(self._mine)(conversation_id)
             except services.CounsellingError:
+                self.leading.discard(conversation_id)
                 group = services.conversation_group(conversation_id)
                 await self.channel_layer.group_discard(group, self.channel_name)
                 self.groups_joined.discard(group)

@@ -27,7 +27,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -227,29 +227,45 @@ def queue_position(conversation: Conversation) -> dict:
 
 
 def message_post(
-    *, conversation: Conversation, author: str, text: str, client_id: str = ""
+    *, conversation: Conversation, author: str, text: str, client_id: str = "", counsellor: User | None = None
 ) -> tuple[Message, bool]:
-    """Store one message (numbered after the last); the same ``client_id`` again returns the stored one."""
+    """Store one message, numbered after the last; the same ``client_id`` again returns the stored one.
+
+    ``counsellor``: the message is theirs, and is stored only while they lead the conversation (one
+    conditional UPDATE decides, so a transfer that just happened cannot be written through)."""
     text = (text or "").strip()
     if not text:
         raise CounsellingError("text", _("le message est vide"))
     if len(text) > MAX_TEXT:
         raise CounsellingError("text", _("le message est trop long"))
     client_id = str(client_id or "")[:40]
-    with network_scope(), transaction.atomic():
-        if client_id:
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    if counsellor is not None:
+        condition, params = "status = %s AND counsellor_id = %s", [ConversationStatus.ACTIVE, counsellor.pk]
+    else:
+        condition, params = "status IN (%s, %s)", [ConversationStatus.WAITING, ConversationStatus.ACTIVE]
+    try:
+        with network_scope(), transaction.atomic():
+            # The next number, taken in the same statement (RETURNING: SQLite ≥ 3.35 and PostgreSQL).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET last_seq = last_seq + 1, message_count = message_count + 1 "
+                    f"WHERE id = %s AND {condition} RETURNING last_seq",
+                    [conversation.pk, *params],
+                )
+                row = cursor.fetchone()
+            if row is None:
+                raise CounsellingError("conversation", _("cette conversation est terminée"), 409)
+            message = Message.objects.create(
+                conversation=conversation, seq=row[0], client_id=client_id, author=author, text=text
+            )
+    except IntegrityError:
+        # Sent again (a resend after a dropped socket): the stored one, once.
+        with network_scope():
             stored = Message.objects.filter(conversation=conversation, client_id=client_id).first()
-            if stored is not None:
-                return stored, False
-        updated = Conversation.objects.filter(
-            pk=conversation.pk, status__in=[ConversationStatus.WAITING, ConversationStatus.ACTIVE]
-        ).update(last_seq=F("last_seq") + 1, message_count=F("message_count") + 1)
-        if not updated:
-            raise CounsellingError("conversation", _("cette conversation est terminée"), 409)
-        seq = Conversation.objects.filter(pk=conversation.pk).values_list("last_seq", flat=True).get()
-        message = Message.objects.create(
-            conversation=conversation, seq=seq, client_id=client_id, author=author, text=text
-        )
+        if stored is None or not client_id:
+            raise
+        return stored, False
     return message, True
 
 
@@ -280,6 +296,7 @@ def conversation_feedback(*, conversation: Conversation, helped: bool) -> None:
 def conversation_leave(*, conversation: Conversation) -> None:
     """The visitor ends it: gone from the queue if still waiting; the counsellor closes a taken one."""
     with network_scope():
+        conversation.refresh_from_db()
         left = Conversation.objects.filter(pk=conversation.pk, status=ConversationStatus.WAITING).update(
             status=ConversationStatus.LEFT, closed_at=timezone.now()
         )
@@ -377,7 +394,8 @@ def conversation_transfer(
     conversation.reserved_for = counsellor
     conversation.status, conversation.counsellor = ConversationStatus.WAITING, None
     with network_scope():
-        conversation.save()
+        # Only these: the instance's counters (last_seq, message_count) may be stale.
+        conversation.save(update_fields=["cite", "reserved_for", "status", "counsellor"])
     _audit(
         conversation,
         "transfer",
