@@ -249,3 +249,61 @@ def test_the_cites_page_shows_its_public_timeline(client, life):
     body = client.get("/fr/cites/beta/").content.decode()
     assert "Notre histoire" in body and "Inauguration" in body and "Adhésion au réseau" not in body
     assert "Notre histoire" not in client.get("/fr/cites/alpha/").content.decode()
+
+
+# -- the audit log, tenancy ------------------------------------------------------------------------
+def test_every_write_of_the_networks_life_is_in_the_audit_log(client, life):
+    from cdm.audit.models import AuditEntry
+
+    client.force_login(life["coordinator"])
+    response = client.post(
+        "/fr/network-life/delegations/add/",
+        {"date": "2024-06-05", "organisation": "Services andalous de l'emploi", "country": "ES"},
+    )
+    assert response.status_code == 302
+    delegation = m.Delegation.objects.get()
+    entry = AuditEntry.objects.with_scopes_disabled().get(
+        object_id=str(delegation.pk), action="create", content_type__model="delegation"
+    )
+    assert entry.username == "coord"
+
+
+@pytest.mark.parametrize("role", ["manager", "agent", "counsellor", "observer"])
+def test_another_cites_milestones_and_contacts_do_not_exist_for_any_role(client, life, role):
+    from django.urls import reverse
+
+    with scopes_disabled():
+        contact = m.CiteContact.objects.create(cite=life["beta"]["cite"], email="b@example.org")
+    client.force_login(life["alpha"]["users"][role])
+    for obj in (life["milestone"], contact):
+        meta = obj._meta
+        for view in ("change", "delete"):
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[obj.pk])
+            assert client.get(url).status_code in (403, 404), (meta.model_name, view)
+        assert client.post(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_delete", args=[obj.pk]), {"post": "yes"}
+        ).status_code in (403, 404)
+    listing = client.get("/fr/network-life/milestones/")
+    assert listing.status_code in (200, 403)
+    assert life["beta"]["cite"].name not in listing.content.decode().split("<main", 1)[-1]
+    with scopes_disabled():
+        assert m.Milestone.objects.filter(pk=life["milestone"].pk).exists()
+        assert m.CiteContact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_manager_keeps_their_own_cites_contacts_only(client, life):
+    with scopes_disabled():
+        mine = m.CiteContact.objects.create(cite=life["alpha"]["cite"], email="a@example.org")
+    client.force_login(life["alpha"]["users"]["manager"])
+    response = client.post(
+        f"/fr/network-life/contacts/{mine.pk}/edit/",
+        {"cite": life["beta"]["cite"].pk, "email": "moved@example.org"},
+    )
+    assert response.status_code == 400  # beta is not a choice: the form says so
+    response = client.post(
+        f"/fr/network-life/contacts/{mine.pk}/edit/", {"cite": life["alpha"]["cite"].pk, "phone": "+32 4 000"}
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        mine.refresh_from_db()
+    assert mine.cite_id == life["alpha"]["cite"].pk and mine.phone == "+32 4 000"

@@ -5,7 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 from .services import audit_record, snapshot
 
-AUDITED_APPS = {"network", "activity", "accounts", "stats"}
+AUDITED_APPS = {"network", "activity", "accounts", "stats", "governance"}
 
 
 NOT_AUDITED = {"stats.MonthRevision"}  # caches' markers, not data

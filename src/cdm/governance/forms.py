@@ -1,6 +1,7 @@
 """The coordination's forms: one per record, dates as date pickers, Cités limited to the user's."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cdm.accounts.permissions import Action, may
@@ -48,7 +49,15 @@ def form_for(model):
     for f in model._meta.get_fields():
         if f.many_to_many and not f.auto_created:
             widgets[f.name] = forms.CheckboxSelectMultiple
-    return forms.modelform_factory(model, form=RecordForm, exclude=exclude, widgets=widgets)
+    return forms.modelform_factory(
+        model, form=RecordForm, exclude=exclude, widgets=widgets, formfield_callback=_formfield
+    )
+
+
+def _formfield(model_field, **kwargs):
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a link typed without its scheme is an https one
+    return model_field.formfield(**kwargs)
 
 
 class DecisionForm(forms.ModelForm):

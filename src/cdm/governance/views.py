@@ -254,7 +254,7 @@ def record_list(request, kind: str):
 def _options(user, model):
     if model._meta.app_label == "governance":
         return selectors.visible(user, model.objects.all())
-    return model.objects.all()
+    return [o for o in model.objects.all() if may(user, Action.VIEW, o)]  # the Cités the user reaches
 
 
 def _details(obj) -> list[tuple[str, object]]:
