@@ -59,7 +59,7 @@ def project_timeline_svg(project) -> str:
         )
         parts.append(
             f'<line x1="{x:.1f}" y1="{AXIS_Y + (-7 if above else 7)}" x2="{x:.1f}" '
-            f'y2="{y_label + (8 if above else -14)}" stroke="{MUTED}" stroke-dasharray="2 2"/>'
+            f'y2="{y_label + (8 if above else -27)}" stroke="{MUTED}" stroke-dasharray="2 2"/>'
         )
         anchor = "start" if x < LEFT + 60 else "end" if x > RIGHT - 60 else "middle"
         parts.append(_text(x, y_label - 14, m.label[:40], size=11, anchor=anchor, weight="bold"))
