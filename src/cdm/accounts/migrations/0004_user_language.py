@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_apitoken_expires'),
+        ("accounts", "0003_apitoken_expires"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, choices=[('fr', 'Français'), ('en', 'English'), ('nl', 'Nederlands'), ('es', 'Español'), ('ca', 'Català'), ('pt', 'Português'), ('it', 'Italiano')], help_text='La langue des pages du personnel pour cette personne (vide : celle du navigateur).', max_length=8, verbose_name='langue'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("fr", "Français"),
+                    ("en", "English"),
+                    ("nl", "Nederlands"),
+                    ("es", "Español"),
+                    ("ca", "Català"),
+                    ("pt", "Português"),
+                    ("it", "Italiano"),
+                ],
+                help_text="La langue des pages du personnel pour cette personne (vide : celle du navigateur).",
+                max_length=8,
+                verbose_name="langue",
+            ),
         ),
     ]

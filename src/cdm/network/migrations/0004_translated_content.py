@@ -5,20 +5,31 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0003_no_directory_version'),
+        ("network", "0003_no_directory_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='site',
-            name='public_description',
-            field=cdm.network.translations.TranslatedField(blank=True, default=dict, help_text="Ce que le public lit sur la page de la Cité, dans chaque langue où la Cité l'écrit.", max_length=2000, textarea=True, verbose_name='description publique'),
+            model_name="site",
+            name="public_description",
+            field=cdm.network.translations.TranslatedField(
+                blank=True,
+                default=dict,
+                help_text="Ce que le public lit sur la page de la Cité, dans chaque langue où la Cité l'écrit.",
+                max_length=2000,
+                textarea=True,
+                verbose_name="description publique",
+            ),
         ),
         migrations.AlterField(
-            model_name='pole',
-            name='labels',
-            field=cdm.network.translations.TranslatedField(default=dict, help_text='Un libellé par langue où la Cité le donne ; au moins un.', max_length=200, verbose_name='libellés'),
+            model_name="pole",
+            name="labels",
+            field=cdm.network.translations.TranslatedField(
+                default=dict,
+                help_text="Un libellé par langue où la Cité le donne ; au moins un.",
+                max_length=200,
+                verbose_name="libellés",
+            ),
         ),
     ]
