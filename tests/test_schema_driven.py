@@ -37,7 +37,8 @@ def added_columns(monkeypatch):
     """The schema with two more columns: the only change made anywhere."""
     added = {"interviews": WAIT, "sites": TARGET}
     tables = tuple(
-        dataclasses.replace(t, fields=(*t.fields, added[t.name])) if t.name in added else t for t in schema.TABLES
+        dataclasses.replace(t, fields=(*t.fields, added[t.name])) if t.name in added else t
+        for t in schema.TABLES
     )
     monkeypatch.setattr(schema, "TABLES", tables)
     monkeypatch.setattr(schema, "TABLES_BY_NAME", {t.name: t for t in tables})
