@@ -263,7 +263,11 @@ def _call_api(client, method, path, target, headers):
     if path.startswith("/api/programme"):
         return programme_api_call(client, method, path, target, headers)
     url = "/api" + path.removeprefix("/api").format(
-        uid=uid, ticket_id=ticket, cite=cite, meeting_id=target["life_meeting"].pk, project_id=target["life_project"].pk
+        uid=uid,
+        ticket_id=ticket,
+        cite=cite,
+        meeting_id=target["life_meeting"].pk,
+        project_id=target["life_project"].pk,
     )
     body = None
     query = ""
