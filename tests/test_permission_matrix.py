@@ -238,7 +238,7 @@ def _network_life(alpha, beta, settings, tmp_path):
         )
         with scopes_disabled():
             w["milestone"] = life.Milestone.objects.create(
-                cite=w["cite"], kind="inaugurated", date="2024-06-04"
+                cite=w["cite"], kind="inaugurated", date=datetime.date(2024, 6, 4)
             )
         w["life_project"] = alpha.get("life_project") or life.Project.objects.create(
             title="Desk Reset", role="coordinator", started_on=datetime.date(2021, 11, 1)
