@@ -123,3 +123,15 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive the browser run last in each process.
+
+    Playwright's sync API keeps an event loop running in the test thread once the session's browser
+    is up, and asgiref then refuses ``async_to_sync`` in that thread (the chat's tests use it): every
+    other test runs before the first browser test starts.
+    """
+    uses_browser = [item for item in items if {"browser", "page"} & set(getattr(item, "fixturenames", ()))]
+    others = [item for item in items if item not in set(uses_browser)]
+    items[:] = others + uses_browser

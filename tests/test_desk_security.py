@@ -246,3 +246,19 @@ def test_queue_operations_are_audited_and_the_manager_reads_them(client, desk):
     client.force_login(alpha["users"]["manager"])
     page = client.get("/fr/admin/audit/auditentry/")
     assert page.status_code == 200 and "T-1" in page.content.decode()
+
+
+def test_the_figures_raw_count_keeps_the_tenancy_rule(two_cites):
+    """The figures' one raw query asks the scope as the scoped managers do: never another Cité's rows."""
+    from django_scopes import ScopeError, scope
+
+    from cdm.stats.figures import Period, visit_counts
+
+    alpha, beta = two_cites
+    period = Period.year(2024)
+    with pytest.raises(ScopeError):
+        visit_counts(period, [alpha["cite"].pk])  # outside any scope
+    with scope(cite=[alpha["cite"].pk]):
+        assert sum(r["n"] for r in visit_counts(period, [alpha["cite"].pk])) == 1
+        with pytest.raises(ScopeError):
+            visit_counts(period, [alpha["cite"].pk, beta["cite"].pk])
