@@ -135,3 +135,20 @@ def pytest_collection_modifyitems(config, items):
     uses_browser = [item for item in items if {"browser", "page"} & set(getattr(item, "fixturenames", ()))]
     others = [item for item in items if item not in set(uses_browser)]
     items[:] = others + uses_browser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_language_and_caches():
+    """Every test starts in French, the source language, with empty caches.
+
+    A request leaves its language active in its thread (Django's LocaleMiddleware never deactivates
+    it), and the anonymous report's answers are cached: neither may carry from one test to the next.
+    """
+    from django.core.cache import caches
+    from django.utils import translation
+
+    translation.activate("fr")
+    for alias in ("default", "figures"):
+        caches[alias].clear()
+    yield
+    translation.activate("fr")

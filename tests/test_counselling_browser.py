@@ -171,7 +171,7 @@ def visitor_starts(browser, url):
 
 def wait_count(page, selector, n):
     page.wait_for_function(
-        "([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, n], timeout=10_000
+        "([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, n], timeout=30_000
     )
 
 
@@ -277,6 +277,7 @@ def test_a_dropped_network_resumes_without_loss(browser, server):
         visitor.wait_for_selector("#talk-app[data-connected=true]", timeout=20_000)
         wait_count(visitor, "#chat-log li.from-counsellor", 2)
         wait_count(counsellor, ".chat-panel li.from-visitor", 2)
+        wait_count(visitor, "#chat-log li.from-visitor", 2)  # its own, once the server numbered it
         texts = visitor.locator("#chat-log li .text").all_inner_texts()
         assert [t for t in texts if t in ("avant", "pendant 1", "pendant 2", "hors ligne")] == [
             "avant",
