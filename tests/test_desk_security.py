@@ -262,3 +262,14 @@ def test_the_figures_raw_count_keeps_the_tenancy_rule(two_cites):
         assert sum(r["n"] for r in visit_counts(period, [alpha["cite"].pk])) == 1
         with pytest.raises(ScopeError):
             visit_counts(period, [alpha["cite"].pk, beta["cite"].pk])
+
+
+def test_svg_charts_escape_every_text_a_hidden_count_included():
+    """Charts are built as text and marked safe once: every label, title and number in them is escaped."""
+    from cdm.stats import charts
+
+    svg = charts.trend_chart([("<b>janv.</b>", 3), ("févr.", 7)], title='"><script>x</script>')
+    svg += charts.bar_chart([("<b>janv.</b>", 3)], title='"><script>x</script>')
+    svg += charts.donut_chart([("<b>janv.</b>", 3), ("b", 2)], title='"><script>x</script>')
+    assert "<script>" not in svg and "<b>" not in svg
+    assert "&lt;script&gt;" in svg and "&lt;b&gt;janv.&lt;/b&gt;" in svg

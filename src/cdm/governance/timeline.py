@@ -1,9 +1,9 @@
 """A project's timeline as a picture: an SVG drawn on the server, real text (readable in the PDF)."""
 
 import datetime
-from xml.sax.saxutils import escape
 
 from django.utils import formats
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 

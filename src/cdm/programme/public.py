@@ -7,7 +7,6 @@ agenda is the one page that another site may frame: X-Frame-Options is lifted an
 """
 
 import datetime
-import json
 
 from csp.decorators import csp_replace
 from django.http import FileResponse, Http404, HttpResponse
@@ -133,12 +132,6 @@ def cite_ics(request, slug: str):
     return _ics(request, cite)
 
 
-def json_ld(data: dict) -> str:
-    """JSON for a ``<script type="application/ld+json">``: nothing in it can close the element."""
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
-
 def _schema_org(request, session) -> dict:
     event = session.event
     language = _language()
@@ -238,7 +231,7 @@ def session_page(request, pk: int):
             "open": session.capacity is not None
             and not session.cancelled
             and session.starts_at > timezone.now(),
-            "json_ld": json_ld(_schema_org(request, session)),
+            "schema_org": _schema_org(request, session),
             "place": feeds.place_text(session),
             "language": _language(),
             "partners": list(session.event.partners.all()),

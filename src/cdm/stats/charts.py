@@ -66,7 +66,10 @@ def format_percent(n, decimals: int | None = None, *, language: str | None = Non
     return _number_format(language)[3].format(format_number(n, decimals, language=language))
 
 
-_fmt = format_number
+def _fmt(n) -> str:
+    """A number as written in SVG text: formatted for the language, escaped like every other text
+    (a hidden count reads "< 5")."""
+    return escape(format_number(n))
 
 
 def bar_chart(items: list[tuple[str, float]], *, title: str, width: int = 560) -> str:
@@ -136,7 +139,7 @@ def donut_chart(items: list[tuple[str, float]], *, title: str, size: int = 220) 
         parts.append(
             f'<rect x="{size + 10}" y="{y - 11}" width="14" height="14" fill="{colour}" stroke="{INK}" '
             f'stroke-width="0.5"/><text x="{size + 30}" y="{y}" font-size="13" fill="{INK}">'
-            f"{escape(label)} — {_fmt(value)} ({format_percent(100 * value / total, 0)})</text>"
+            f"{escape(label)} — {_fmt(value)} ({escape(format_percent(100 * value / total, 0))})</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -1,6 +1,9 @@
+import json
+
 from django import template
-from django.utils.html import format_html, linebreaks
-from django.utils.safestring import mark_safe
+from django.template.defaultfilters import linebreaks_filter
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -25,12 +28,24 @@ def event_description(event):
     if not text:
         return ""
     lang = _lang_attr(text, None)
-    body = linebreaks(text.text, autoescape=True)
     return format_html(
         '<div class="event-description"{}>{}</div>',
         format_html(' lang="{}"', lang) if lang else "",
-        mark_safe(body),
+        linebreaks_filter(text.text, autoescape=True),  # escaped, then paragraphs: a safe string
     )
+
+
+# The characters that could end a <script> element or open markup, written as JSON escapes (as
+# Django's json_script does); the JSON's meaning is unchanged.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def json_ld(data):
+    """schema.org data as ``<script type="application/ld+json">`` — ``json_script`` with the type
+    search engines read: nothing in the data can close the element or run."""
+    text = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', SafeString(text))
 
 
 @register.inclusion_tag("programme/needs_table.html")
