@@ -145,8 +145,6 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "accounts.user": {},
     "accounts.apitoken": {},
 }
-# Models an observer may not read even in its Cités (people's accounts and credentials, registrations).
-PRIVATE_MODELS = frozenset({"accounts.user", "accounts.apitoken", "programme.registration"})
 
 
 def role_of(user) -> str | None:

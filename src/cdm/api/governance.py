@@ -8,42 +8,27 @@ downloaded from the staff pages, by the same rule.
 """
 
 import datetime
-import functools
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 from pydantic import Field
 
-from cdm.accounts.permissions import Action, denial, may
-from cdm.accounts.scoping import network_scope, user_scope
+from cdm.accounts.permissions import Action, may, require
+from cdm.accounts.scoping import network_scope
 from cdm.governance import models as m
 from cdm.governance.selectors import visible
-from cdm.lib.actor import acting_user
 from cdm.network.models import Cite
 
 from . import schemas as s
+from .api import scoped
 
 REFUSED = s.REFUSED
 
 life = Router(tags=["network life"])
 
 
-def _scoped(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        with acting_user(request.auth), user_scope(request.auth):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-life.add_decorator(_scoped)
-
-
-def _require(user, action, target):
-    if not may(user, action, target):
-        raise HttpError(403, denial(user, action))
+life.add_decorator(scoped)  # the user's scope and the audit log's actor, as every router of the API
 
 
 class YearQuery(s.Schema):
@@ -227,7 +212,7 @@ def _meeting(meeting: m.Meeting, detail: bool = False) -> dict:
 @life.get("/bodies", response={200: list[BodyOut], **REFUSED}, summary="The bodies and their officers")
 def bodies(request):
     user = request.auth
-    _require(user, Action.VIEW, m.Body)
+    require(user, Action.VIEW, m.Body)
     return [
         {
             "id": b.pk,
@@ -253,7 +238,7 @@ def bodies(request):
 @life.get("/meetings", response={200: list[MeetingOut], **REFUSED}, summary="Meetings of the bodies")
 def meetings(request, q: Query[YearQuery]):
     user = request.auth
-    _require(user, Action.VIEW, m.Meeting)
+    require(user, Action.VIEW, m.Meeting)
     rows = visible(user, m.Meeting.objects.select_related("body"))
     if q.year:
         rows = rows.filter(date__year=q.year)
@@ -267,18 +252,18 @@ def meetings(request, q: Query[YearQuery]):
 )
 def meeting_detail(request, meeting_id: s.Annotated[int, Field(ge=1, le=2**62)]):
     user = request.auth
-    _require(user, Action.VIEW, m.Meeting)
+    require(user, Action.VIEW, m.Meeting)
     meeting = m.Meeting.objects.select_related("body").filter(pk=meeting_id).first()
     if meeting is None:
         raise HttpError(404, _("aucune réunion %(v)s") % {"v": meeting_id})
-    _require(user, Action.VIEW, meeting)
+    require(user, Action.VIEW, meeting)
     return _meeting(meeting, detail=True)
 
 
 @life.get("/milestones", response={200: list[MilestoneOut], **REFUSED}, summary="Members' milestones")
 def milestones(request, q: Query[MilestoneQuery]):
     user = request.auth
-    _require(user, Action.VIEW, m.Milestone)
+    require(user, Action.VIEW, m.Milestone)
     rows = m.Milestone.objects.select_related("cite")  # the user's scope: their Cités' rows only
     if q.cite:
         with network_scope():
@@ -308,7 +293,7 @@ def milestones(request, q: Query[MilestoneQuery]):
 )
 def representation(request, q: Query[YearQuery]):
     user = request.auth
-    _require(user, Action.VIEW, m.RepresentationEvent)
+    require(user, Action.VIEW, m.RepresentationEvent)
     events = m.RepresentationEvent.objects.prefetch_related("cites_present")
     delegations, interventions = m.Delegation.objects.all(), m.Intervention.objects.all()
     if q.year:
@@ -386,7 +371,7 @@ def _project(p: m.Project) -> dict:
 @life.get("/projects", response={200: list[ProjectOut], **REFUSED}, summary="Projects, partners, milestones")
 def projects(request, q: Query[YearQuery]):
     user = request.auth
-    _require(user, Action.VIEW, m.Project)
+    require(user, Action.VIEW, m.Project)
     rows = m.Project.objects.prefetch_related("partners", "milestones", "deliverables")
     return [_project(p) for p in rows if not q.year or p.runs_in(q.year)]
 
@@ -394,9 +379,9 @@ def projects(request, q: Query[YearQuery]):
 @life.get("/projects/{project_id}", response={200: ProjectOut, **REFUSED}, summary="A project")
 def project_detail(request, project_id: s.Annotated[int, Field(ge=1, le=2**62)]):
     user = request.auth
-    _require(user, Action.VIEW, m.Project)
+    require(user, Action.VIEW, m.Project)
     project = m.Project.objects.filter(pk=project_id).first()
     if project is None:
         raise HttpError(404, _("aucun projet %(v)s") % {"v": project_id})
-    _require(user, Action.VIEW, project)
+    require(user, Action.VIEW, project)
     return _project(project)

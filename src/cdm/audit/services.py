@@ -5,6 +5,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from cdm.accounts.permissions import cite_id_of
 from cdm.lib.actor import current_actor
 
 from .models import AuditEntry
@@ -26,22 +27,6 @@ def snapshot(obj: models.Model) -> dict:
         for f in obj._meta.concrete_fields
         if f.attname not in NEVER_LOGGED
     }
-
-
-def cite_id_of(obj: models.Model) -> int | None:
-    from cdm.network.models import Cite
-
-    if isinstance(obj, Cite):
-        return obj.pk
-    for path in ("cite_id", "visit.cite_id", "site.cite_id"):
-        target = obj
-        try:
-            for part in path.split("."):
-                target = getattr(target, part)
-        except AttributeError:
-            continue
-        return target
-    return None
 
 
 def audit_record(*, obj: models.Model, action: str, changes: dict, user=None) -> AuditEntry:

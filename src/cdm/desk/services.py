@@ -112,14 +112,8 @@ def visit_record(
         first_visit=first_visit,
         recorded_by=user,
     )
-    # The model's own rules: its fields' vocabularies and bounds, and ``clean()`` (the site's and
-    # the pôle's Cité, the date between the Cité's opening and today). The uid's uniqueness is the
-    # database's (below); the CHECK constraints repeat the vocabularies checked here.
-    try:
-        visit.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
+    # The site's and the pôle's Cité, the date between the Cité's opening and today, the vocabularies.
+    _check(visit)
     queued = outcome == Outcome.INTERVIEW and day == now.date()
     try:
         with transaction.atomic():
@@ -132,6 +126,18 @@ def visit_record(
             raise
         return stored
     return Recorded(visit, True, ticket)
+
+
+def _check(visit: Visit) -> None:
+    """The model's own rules (``full_clean``), the first one broken as a ``DeskError`` naming its field.
+
+    The uid's uniqueness is the database's; the CHECK constraints repeat the vocabularies checked here.
+    """
+    try:
+        visit.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
 
 
 def _stored(uid: str, cite: Cite) -> Recorded | None:
@@ -177,11 +183,7 @@ def visit_update(*, user: User, visit: Visit, **changes) -> Visit:
             setattr(visit, field, changes[field])
     if visit.pole_id and visit.pole.theme != visit.theme:
         visit.pole = None
-    try:
-        visit.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
+    _check(visit)
     visit.save()
     return visit
 
