@@ -176,7 +176,17 @@
   document.addEventListener("visibilitychange", markRead);
   // The network gone: drop the socket now (it may linger half-open); back: reconnect at once, ask for
   // what came meanwhile and send what was written meanwhile.
-  window.addEventListener("offline", function () { if (socket) socket.close(); });
+  // Offline: let the socket go at once. Its closing handshake cannot reach the server, so waiting for
+  // its close event could take a minute; what is written meanwhile waits in the pending list.
+  window.addEventListener("offline", function () {
+    if (!socket) return;
+    var old = socket;
+    socket = null;
+    old.onclose = null; old.onmessage = null;
+    old.close();
+    app.dataset.connected = "false";
+    if (!ended) setStatus(t.offline);
+  });
   window.addEventListener("online", function () { retry = 500; connect(); });
   document.getElementById("chat-transcript").addEventListener("submit", function () {
     document.getElementById("transcript-key").value = key() || "";
