@@ -1,11 +1,12 @@
-"""Charts as SVG with real text: bars, donuts and trends, readable in greyscale.
+"""Charts as SVG with real text: horizontal bars and trends, readable in greyscale.
 
-Every chart carries its numbers as text labels (no value is only a colour), a <title>,
-and the page shows a data table beside it. Colours step in lightness, and bars carry
-direct labels, so a greyscale print loses nothing.
+Every chart carries its numbers as text labels (no value is only a colour) and a <title>; the
+report's appendix holds the same numbers as tables. One palette everywhere: each colour stands at
+least 4.5:1 against the white page (graphical objects need 3:1, white text on a bar 4.5:1), the
+hues are told apart by colour-blind readers (blue, orange, green, purple, ochre), and a second
+series is also dashed, so a greyscale print loses nothing.
 """
 
-import math
 from numbers import Number
 
 from django.utils import translation
@@ -13,9 +14,12 @@ from django.utils.html import escape
 from django.utils.numberformat import format as number_format
 from django.utils.safestring import mark_safe
 
-# Dark-to-light blues and a warm accent: distinct in lightness once printed in grey.
-PALETTE = ["#0b3d6e", "#2f6fab", "#6b9fd0", "#a9c8e8", "#d8e6f4", "#b3541e", "#e6a26f"]
+# Okabe–Ito's hues, darkened until white text on each reads at 4.5:1 (tests/test_charts.py).
+PALETTE = ["#1f5f99", "#b3541e", "#1a7f64", "#6b3f8f", "#8a5a00"]
 INK = "#1f2933"
+BACKGROUND = "#ffffff"
+ON_BAR = "#ffffff"  # a value written inside its bar
+GRID = "#7b8794"  # axes: 3.9:1 on white
 
 
 # How each language of the network writes a number: thousands separator, decimal separator, the
@@ -72,106 +76,179 @@ def _fmt(n) -> str:
     return escape(format_number(n))
 
 
-def bar_chart(items: list[tuple[str, float]], *, title: str, width: int = 560) -> str:
-    """Horizontal bars, one per (label, value), with the value written at the end of each bar."""
-    items = [(label, value) for label, value in items if not isinstance(value, str)] or [("—", 0)]
-    bar_h, gap, label_w = 22, 8, 190
-    height = len(items) * (bar_h + gap) + 10
-    top = max((v for _, v in items), default=0) or 1
-    room = width - label_w - 80
+def _svg_open(width, height, title: str, desc: str = "") -> list[str]:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" role="img" aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
     ]
+    if desc:
+        parts.append(f"<desc>{escape(desc)}</desc>")
+    return parts
+
+
+def bar_chart(
+    items: list[tuple[str, float]], *, title: str, width: int = 560, shares: bool = False, colour: int = 0
+) -> str:
+    """Horizontal bars, one per (label, value), in the order given, each with its value written on it.
+
+    ``shares``: each value followed by its share of the whole ("1 234 · 56 %"). A hidden count
+    ("< 5") keeps its row and its text, with no bar.
+    """
+    items = list(items) or [("—", 0)]
+    numbers = [v for _, v in items if isinstance(v, Number)]
+    total = sum(numbers) or 1
+    bar_h, gap, label_w = 20, 7, 200
+    height = len(items) * (bar_h + gap) + 6
+    top = max(numbers, default=0) or 1
+    room = width - label_w - 90
+    fill = PALETTE[colour % len(PALETTE)]
+    parts = _svg_open(width, height, title)
     for i, (label, value) in enumerate(items):
-        y = 5 + i * (bar_h + gap)
-        w = max(1.0, room * value / top)
+        y = 3 + i * (bar_h + gap)
+        base = y + bar_h * 0.7
+        text = _fmt(value)
+        if shares and isinstance(value, Number):
+            text += " · " + escape(format_percent(100 * value / total, 0))
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" font-size="13" '
+            f'<text x="{label_w - 8}" y="{base:.1f}" text-anchor="end" font-size="12" '
             f'fill="{INK}">{escape(label)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{PALETTE[1]}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="13" '
-            f'fill="{INK}">{_fmt(value)}</text>'
         )
+        if not isinstance(value, Number):
+            parts.append(f'<text x="{label_w + 4}" y="{base:.1f}" font-size="12" fill="{INK}">{text}</text>')
+            continue
+        w = max(1.5, room * value / top) if value else 0
+        if w:
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{fill}"/>')
+        inside = w > 7.2 * len(text) + 12
+        if inside:
+            parts.append(
+                f'<text x="{label_w + w - 6:.1f}" y="{base:.1f}" text-anchor="end" font-size="12" '
+                f'font-weight="bold" fill="{ON_BAR}" class="on-bar">{text}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{label_w + w + 5:.1f}" y="{base:.1f}" font-size="12" fill="{INK}">{text}</text>'
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text is escaped
 
 
-def donut_chart(items: list[tuple[str, float]], *, title: str, size: int = 220) -> str:
-    """A donut with a legend that writes each share in words and numbers."""
-    items = [(label, value) for label, value in items if not isinstance(value, str) and value > 0]
-    total = sum(v for _, v in items) or 1
-    r_out, r_in = size / 2 - 4, size / 4
-    cx = cy = size / 2
-    legend_w = 260
-    height = max(size, 24 * len(items) + 10)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size + legend_w} {height}" '
-        f'width="{size + legend_w}" height="{height}" role="img" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-    ]
-    angle = -math.pi / 2
-    for i, (label, value) in enumerate(items):
-        sweep = 2 * math.pi * value / total
-        colour = PALETTE[i % len(PALETTE)]
-        if sweep >= 2 * math.pi - 1e-9:
-            parts.append(
-                f'<circle cx="{cx}" cy="{cy}" r="{(r_out + r_in) / 2}" fill="none" stroke="{colour}" '
-                f'stroke-width="{r_out - r_in}"/>'
-            )
-        else:
-            a0, a1 = angle, angle + sweep
-            large = 1 if sweep > math.pi else 0
-            p = [
-                (cx + r_out * math.cos(a0), cy + r_out * math.sin(a0)),
-                (cx + r_out * math.cos(a1), cy + r_out * math.sin(a1)),
-                (cx + r_in * math.cos(a1), cy + r_in * math.sin(a1)),
-                (cx + r_in * math.cos(a0), cy + r_in * math.sin(a0)),
-            ]
-            parts.append(
-                f'<path d="M{p[0][0]:.2f},{p[0][1]:.2f} A{r_out},{r_out} 0 {large} 1 {p[1][0]:.2f},{p[1][1]:.2f} '
-                f'L{p[2][0]:.2f},{p[2][1]:.2f} A{r_in},{r_in} 0 {large} 0 {p[3][0]:.2f},{p[3][1]:.2f} Z" '
-                f'fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
-            )
-        angle += sweep
-        y = 14 + i * 24
+def donut_chart(items: list[tuple[str, float]], *, title: str, **_kw) -> str:
+    """Shares are drawn as bars sorted by size: a donut's slivers say less (kept for old callers)."""
+    ordered = sorted(items, key=lambda kv: -kv[1] if isinstance(kv[1], Number) else 1)
+    return bar_chart(ordered, title=title, shares=True)
+
+
+def trend_chart(
+    series: list[tuple[str, float]],
+    *,
+    title: str,
+    width: int = 560,
+    height: int = 230,
+    previous: list | None = None,
+    legend: tuple[str, str] | None = None,
+) -> str:
+    """A line over time with each point's value written above it (hidden counts left out).
+
+    ``previous``: the same months of the year before, a second, dashed line (its values unwritten,
+    the table gives them); ``legend`` names the two lines.
+    """
+    labels = [label for label, _ in series] or ["—"]
+    current = [v if isinstance(v, Number) else None for _, v in series] or [None]
+    before = [v if isinstance(v, Number) else None for v in (previous or [])]
+    left, right, top_pad, bottom = 20, 20, 26 + (18 if legend else 0), 30
+    top = max([v for v in current + before if v is not None] or [0]) or 1
+    step = (width - left - right) / max(1, len(labels) - 1) if len(labels) > 1 else 0
+    x0 = left if len(labels) > 1 else width / 2
+
+    def point(i, v):
+        return x0 + i * step, top_pad + (height - top_pad - bottom) * (1 - v / top)
+
+    parts = _svg_open(width, height, title)
+    parts.append(
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="{GRID}"/>'
+    )
+    if legend:
         parts.append(
-            f'<rect x="{size + 10}" y="{y - 11}" width="14" height="14" fill="{colour}" stroke="{INK}" '
-            f'stroke-width="0.5"/><text x="{size + 30}" y="{y}" font-size="13" fill="{INK}">'
-            f"{escape(label)} — {_fmt(value)} ({escape(format_percent(100 * value / total, 0))})</text>"
+            f'<line x1="{left}" y1="12" x2="{left + 26}" y2="12" stroke="{PALETTE[0]}" stroke-width="2.5"/>'
+            f'<text x="{left + 32}" y="16" font-size="11" fill="{INK}">{escape(legend[0])}</text>'
+        )
+        if before:
+            parts.append(
+                f'<line x1="{left + 150}" y1="12" x2="{left + 176}" y2="12" stroke="{PALETTE[1]}" '
+                f'stroke-width="2" stroke-dasharray="6 4"/>'
+                f'<text x="{left + 182}" y="16" font-size="11" fill="{INK}">{escape(legend[1])}</text>'
+            )
+    if before:
+        pts = [point(i, v) for i, v in enumerate(before[: len(labels)]) if v is not None]
+        if pts:
+            parts.append(
+                f'<polyline fill="none" stroke="{PALETTE[1]}" stroke-width="2" stroke-dasharray="6 4" '
+                f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}" class="previous"/>'
+            )
+    pts = [point(i, v) for i, v in enumerate(current) if v is not None]
+    if len(pts) > 1:
+        parts.append(
+            f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="2.5" '
+            f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>'
+        )
+    for i, label in enumerate(labels):
+        x = x0 + i * step
+        value = series[i][1] if i < len(series) else None
+        if isinstance(value, Number):
+            _x, y = point(i, value)
+            parts.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{PALETTE[0]}"/>'
+                f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="10" fill="{INK}">'
+                f"{_fmt(value)}</text>"
+            )
+        elif value is not None:
+            parts.append(
+                f'<text x="{x:.1f}" y="{height - bottom - 6}" text-anchor="middle" font-size="10" '
+                f'fill="{INK}">{_fmt(value)}</text>'
+            )
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" fill="{INK}">'
+            f"{escape(label)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308
 
 
-def trend_chart(series: list[tuple[str, float]], *, title: str, width: int = 560, height: int = 220) -> str:
-    """A line over time with each point's value written above it (hidden counts left out)."""
-    series = [(label, value) for label, value in series if not isinstance(value, str)]
-    if not series:
-        series = [("—", 0)]
-    left, right, top_pad, bottom = 50, 20, 24, 30
-    top = max(v for _, v in series) or 1
-    step = (width - left - right) / max(1, len(series) - 1)
-    points = [
-        (left + i * step, top_pad + (height - top_pad - bottom) * (1 - v / top))
-        for i, (_, v) in enumerate(series)
-    ]
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="{INK}"/>',
-        '<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>'.format(
-            PALETTE[0], " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        ),
-    ]
-    for (label, value), (x, y) in zip(series, points, strict=True):
+def grouped_bar_chart(
+    items: list[tuple[str, float, float]], *, title: str, legend: tuple[str, str], width: int = 560
+) -> str:
+    """Two bars per label (e.g. asked at the desk, offered by the programme), each with its value."""
+    bar_h, gap, label_w = 12, 10, 200
+    height = len(items) * (2 * bar_h + gap) + 30
+    numbers = [v for _, a, b in items for v in (a, b) if isinstance(v, Number)]
+    top = max(numbers, default=0) or 1
+    room = width - label_w - 70
+    parts = _svg_open(width, height, title)
+    for j, name in enumerate(legend):
+        x = label_w + j * 170
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{PALETTE[0]}"/>'
-            f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" font-size="10" fill="{INK}">{_fmt(value)}</text>'
-            f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle" font-size="11" fill="{INK}">'
-            f"{escape(label)}</text>"
+            f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[j]}"/>'
+            f'<text x="{x + 17}" y="14" font-size="11" fill="{INK}">{escape(name)}</text>'
         )
+    for i, (label, *values) in enumerate(items):
+        y = 26 + i * (2 * bar_h + gap)
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + bar_h + 4:.1f}" text-anchor="end" font-size="12" '
+            f'fill="{INK}">{escape(label)}</text>'
+        )
+        for j, value in enumerate(values):
+            yy = y + j * bar_h
+            w = room * value / top if isinstance(value, Number) and value else 0
+            if w:
+                parts.append(
+                    f'<rect x="{label_w}" y="{yy}" width="{max(1.5, w):.1f}" height="{bar_h - 1}" '
+                    f'fill="{PALETTE[j]}"/>'
+                )
+            parts.append(
+                f'<text x="{label_w + w + 4:.1f}" y="{yy + bar_h - 2:.1f}" font-size="10" fill="{INK}">'
+                f"{_fmt(value)}</text>"
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -261,7 +261,19 @@ def compute(period: Period, *, details: bool = False, monthly: bool = False) -> 
     }
     if details:
         figures.update(_details(period, member_ids, country_of, visit_rows, activity_rows, parts))
+    elif monthly:
+        figures["monthly"] = _monthly(visit_rows, activity_rows)
     return figures
+
+
+def _monthly(visit_rows, activity_rows) -> dict[str, dict]:
+    """Visits and activity participants month by month ("YYYY-MM"), in calendar order."""
+    monthly: dict[str, dict] = {}
+    for row in visit_rows:
+        monthly.setdefault(row["month"], {"visits": 0, "participants": 0})["visits"] += row["n"]
+    for row in activity_rows:
+        monthly.setdefault(row["month"], {"visits": 0, "participants": 0})["participants"] += row["p"] or 0
+    return dict(sorted(monthly.items()))
 
 
 PROFILE_FIELDS = ["age_band", "gender", "status"]
@@ -404,4 +416,10 @@ def _changes(previous: dict) -> dict:
         "interviews": previous["interviews"]["total"],
         "workshop_sessions": sum(w["sessions"] for w in previous["workshops"].values()),
         "events_organized": previous["events"]["organized"],
+        "event_participants": previous["events"]["participants"],
+        "workshop_participants": sum(w["participants"] for w in previous["workshops"].values()),
+        "members": previous["network"]["members"],
+        "partners": previous["partners"]["active"],
+        # Month by month ("MM": visits, participants), for the trend's second line.
+        "monthly": {m[5:]: row for m, row in previous.get("monthly", {}).items()},
     }

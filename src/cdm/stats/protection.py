@@ -344,6 +344,21 @@ def protect(figures: dict, k: int | None = None, *, scope: str | None = None, ye
                 for key in ("beneficiaries", "interviews"):
                     if 0 < previous[key] < k or visits_hidden:
                         previous[key] = mark
+            # Last year's visits month by month (the trend's second line): hidden as that year's report
+            # hides its months, or as one breakdown of its own.
+            monthly = previous.get("monthly") or {}
+            if year_hidden is not None:
+                hidden_months = {m[5:] for f, s, m in last if f == "month" and s == label}
+                gone = ("V", label, "") in last
+            else:
+                kept = protect_breakdown(
+                    {m: row["visits"] for m, row in monthly.items()}, k, total_hidden=visits_hidden
+                )
+                hidden_months = {m for m, n in kept.items() if n == mark}
+                gone = False
+            for m, row in monthly.items():
+                if gone or m in hidden_months:
+                    row["visits"] = mark
     out["protected"] = {
         "threshold": k,
         "fields": ["beneficiaries", "interviews", *DIMENSIONS, "monthly", "by_cite", "interview_times"],

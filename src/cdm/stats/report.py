@@ -8,11 +8,13 @@ import csv
 import datetime
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from numbers import Number
 
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from cdm.accounts.scoping import network_scope
@@ -33,9 +35,10 @@ from cdm.network.vocabularies import (
 
 from . import charts
 from .cache import cached_compute
+from .charts import format_number, format_percent
 from .figures import Period
 from .models import ReportNarrative
-from .protection import protect_published
+from .protection import hidden, protect_breakdown, protect_published, threshold
 
 FORMATS = ("json", "html", "pdf", "csv")
 
@@ -46,6 +49,41 @@ class Table:
     headers: list[str]
     rows: list[list]
     chart: str = ""
+    key: str = ""  # the table's anchor in the appendix ("t-3"), given by ``build``
+    number: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+# Categories a reader expects last, whatever their size.
+LAST = ("other", "not_stated", "unknown")
+
+
+def natural(mapping: dict, order) -> list[tuple]:
+    """``mapping``'s pairs in the vocabulary's order (age bands ascending, themes as the standard lists
+    them), "other" / "not stated" / "unknown" last; keys outside the vocabulary after it."""
+    order = list(order)
+    rank = {key: i for i, key in enumerate(order)}
+
+    def key(kv):
+        k = kv[0]
+        return (k in LAST, LAST.index(k) if k in LAST else 0, rank.get(k, len(order)), str(k))
+
+    return sorted(mapping.items(), key=key)
+
+
+def by_size(mapping: dict) -> list[tuple]:
+    """Shares of one breakdown, largest first; a hidden count ("< 5") after the shown ones; "other",
+    "not stated" and "unknown" last."""
+
+    def key(kv):
+        k, v = kv
+        if k in LAST:
+            return (2, LAST.index(k), 0)
+        if not isinstance(v, Number):
+            return (1, 0, 0)
+        return (0, 0, -v)
+
+    return sorted(mapping.items(), key=key)
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -68,8 +106,10 @@ def labels() -> dict[str, dict[str, str]]:
     }
 
 
-def _table(caption, headers, pairs, *, names=None, chart="bar", total=False) -> Table:
+def _table(caption, headers, pairs, *, names=None, chart="bar", total=False, **chart_options) -> Table:
+    """A table and its chart: "bar" (in the order given), "shares" (bars with each share), "trend"."""
     names = names or {}
+    pairs = list(pairs)
     rows = [[names.get(k, k), v] for k, v in pairs]
     items = [(str(r[0]), r[1]) for r in rows]
     if total and rows and not any(isinstance(v, str) for _k, v in pairs):
@@ -77,8 +117,8 @@ def _table(caption, headers, pairs, *, names=None, chart="bar", total=False) -> 
         rows.append([_("Total"), sum(v for _, v in pairs)])
     drawn = {
         "bar": lambda: charts.bar_chart(items, title=caption),
-        "donut": lambda: charts.donut_chart(items, title=caption),
-        "trend": lambda: charts.trend_chart(items, title=caption),
+        "shares": lambda: charts.bar_chart(items, title=caption, shares=True),
+        "trend": lambda: charts.trend_chart(items, title=caption, **chart_options),
         None: lambda: "",
     }[chart]()
     return Table(caption, headers, rows, drawn)
@@ -108,6 +148,206 @@ def describe_period(period: Period) -> list[str]:
     return lines
 
 
+def _change_text(now, before, year) -> dict | None:
+    """The change from last year as a reader sees it: "▲ 4 % vs 2023", with words for screen readers."""
+    if not isinstance(now, Number) or not isinstance(before, Number) or not before:
+        return None
+    change = round(100 * (now - before) / before)
+    values = {"change": format_percent(abs(change), 0), "year": year}
+    if change > 0:
+        return {
+            "text": _("▲ %(change)s vs %(year)s") % values,
+            "words": _("en hausse de %(change)s par rapport à %(year)s") % values,
+            "trend": "up",
+        }
+    if change < 0:
+        return {
+            "text": _("▼ %(change)s vs %(year)s") % values,
+            "words": _("en baisse de %(change)s par rapport à %(year)s") % values,
+            "trend": "down",
+        }
+    return {
+        "text": _("= stable vs %(year)s") % values,
+        "words": _("stable par rapport à %(year)s") % values,
+        "trend": "same",
+    }
+
+
+def _key(value, sentence, change=None) -> dict:
+    return {"value": value, "sentence": sentence, "change": change}
+
+
+def _count(n) -> int:
+    return int(n) if isinstance(n, Number) else 2
+
+
+def year_in_figures(figures: dict, *, year: int, is_network: bool = True) -> list[dict]:
+    """The report's spread of key numbers, each with one sentence (and last year's change): also the
+    public "network in figures" page's."""
+    previous = figures.get("previous_year") or {}
+    p_year = previous.get("year")
+
+    def change(now, key):
+        return _change_text(now, previous.get(key), p_year) if previous else None
+
+    b = figures["beneficiaries"]["total"]
+    interviews = figures["interviews"]["total"]
+    workshops = figures["workshops"]
+    sessions = sum(w["sessions"] for w in workshops.values())
+    participants = sum(w["participants"] for w in workshops.values())
+    events = figures["events"]
+    network = figures["network"]
+    resources = figures["resources"]
+    countries = len(network["countries"])
+    computers = resources["computer_stations"] + resources["tablets"]
+    out = [
+        _key(
+            format_number(b),
+            ngettext("bénéficiaire accueilli en %(year)s", "bénéficiaires accueillis en %(year)s", _count(b))
+            % {"year": year},
+            change(b, "beneficiaries"),
+        ),
+        _key(
+            format_number(interviews),
+            ngettext(
+                "entretien individuel, sur place, au téléphone ou en ligne",
+                "entretiens individuels, sur place, au téléphone ou en ligne",
+                _count(interviews),
+            ),
+            change(interviews, "interviews"),
+        ),
+        _key(
+            format_number(sessions),
+            ngettext(
+                "atelier organisé, pour %(n)s participant",
+                "ateliers organisés, pour %(n)s participants",
+                sessions,
+            )
+            % {"n": format_number(participants)},
+            change(sessions, "workshop_sessions"),
+        ),
+        _key(
+            format_number(events["organized"]),
+            ngettext(
+                "événement organisé ; les Cités ont participé à %(n)s autres",
+                "événements organisés ; les Cités ont participé à %(n)s autres",
+                events["organized"],
+            )
+            % {"n": format_number(events["participated"])},
+            change(events["organized"], "events_organized"),
+        ),
+    ]
+    if is_network:
+        out.append(
+            _key(
+                format_number(network["members"]),
+                ngettext(
+                    "Cité des métiers membre, dans %(n)s pays",
+                    "Cités des métiers membres, dans %(n)s pays",
+                    network["members"],
+                )
+                % {"n": format_number(countries)},
+                change(network["members"], "members"),
+            )
+        )
+    out.append(
+        _key(
+            format_number(figures["partners"]["active"]),
+            ngettext(
+                "partenaire actif aux côtés des Cités",
+                "partenaires actifs aux côtés des Cités",
+                figures["partners"]["active"],
+            ),
+            change(figures["partners"]["active"], "partners"),
+        )
+    )
+    if computers:
+        out.append(
+            _key(
+                format_number(computers),
+                ngettext(
+                    "poste informatique ou tablette à disposition des publics",
+                    "postes informatiques et tablettes à disposition des publics",
+                    computers,
+                ),
+            )
+        )
+    if is_network and resources["members_with_vr_share"]:
+        out.append(
+            _key(
+                format_percent(round(100 * resources["members_with_vr_share"])),
+                _("des Cités sont équipées de casques de réalité virtuelle (%(n)s casques)")
+                % {"n": format_number(resources["vr_headsets"])},
+            )
+        )
+    return out
+
+
+def partner_rows(period: Period, figures: dict, *, protected: bool) -> list[list]:
+    """Each partner organisation: the interviews its counsellors held in the period, and its
+    contributions (count, and valued amounts). Interviews by partner are a breakdown of the
+    interviews, protected like every other one when the report is public."""
+    from django.db.models import Count, Sum
+
+    from cdm.activity.models import Interview
+    from cdm.network.models import Contribution, Partner
+
+    from .figures import members
+
+    with network_scope():
+        member_ids = list(members(period).values_list("pk", flat=True))
+        interviews = Interview.objects.filter(
+            visit__cite__in=member_ids,
+            visit__date__gte=period.start,
+            visit__date__lte=period.end,
+            partner__isnull=False,
+        )
+        if period.sites is not None:
+            interviews = interviews.filter(visit__site__in=period.sites)
+        if period.theme:
+            interviews = interviews.filter(visit__theme=period.theme)
+        if period.channel:
+            interviews = interviews.filter(visit__channel=period.channel)
+        by_partner = dict(interviews.values_list("partner").annotate(n=Count("pk")).order_by())
+        contributions = {}
+        for partner, n, amount in (
+            Contribution.objects.filter(
+                cite__in=member_ids, year__gte=period.start.year, year__lte=period.end.year
+            )
+            .values_list("partner")
+            .annotate(n=Count("pk"), amount=Sum("amount"))
+            .order_by()
+        ):
+            contributions[partner] = (n, amount)
+        names = dict(
+            Partner.objects.filter(pk__in=set(by_partner) | set(contributions)).values_list("pk", "name")
+        )
+    if protected:
+        total_hidden = not isinstance(figures["interviews"]["total"], Number)
+        by_partner = protect_breakdown(by_partner, threshold(), total_hidden=total_hidden)
+    rows = []
+    for pk, name in names.items():
+        n, amount = contributions.get(pk, (0, None))
+        rows.append([name, by_partner.get(pk, 0), n, float(amount) if amount is not None else ""])
+    rows.sort(key=lambda r: (-r[1] if isinstance(r[1], Number) else 0, -r[2], r[0]))
+    return rows
+
+
+def _previous_months(previous: dict | None, protected: bool) -> list | None:
+    if not previous or not previous.get("monthly"):
+        return None
+    months = previous["monthly"]
+    key = "visits"
+    return [
+        (months.get(f"{m:02d}") or {}).get(key, 0)
+        if protected
+        else (lambda row: row["visits"] + row["participants"])(
+            months.get(f"{m:02d}") or {"visits": 0, "participants": 0}
+        )
+        for m in range(1, 13)
+    ]
+
+
 def build(period: Period, *, protected: bool = True) -> dict:
     """Everything a report or dashboard shows, in the active language."""
     with network_scope():
@@ -124,6 +364,7 @@ def build(period: Period, *, protected: bool = True) -> dict:
     b = published["beneficiaries"]
     profiles = published.get("profiles", {})
     monthly = published["monthly"]
+    previous = published.get("previous_year")
     if protected:
         # Visits by month, protected like every breakdown (participants are counted by activity).
         months = [(formats.date_format(_month_date(m), "M"), v["visits"]) for m, v in monthly.items()]
@@ -134,41 +375,54 @@ def build(period: Period, *, protected: bool = True) -> dict:
             for m, v in monthly.items()
         ]
         months_caption, months_header = _("Bénéficiaires par mois"), _("Bénéficiaires")
+    trend_options = {}
+    before = _previous_months(previous, protected) if period.is_calendar_year else None
+    if before and len(months) == 12:
+        trend_options = {
+            "previous": before,
+            "legend": (str(period.label_year), str(previous["year"])),
+        }
     interviews = published["interviews"]
     workshops = published["workshops"]
     resources = published["resources"]
-    previous = published.get("previous_year")
 
+    months_table = _table(months_caption, [_("Mois"), months_header], months, chart="trend", **trend_options)
+    if trend_options:
+        months_table.headers.append(str(previous["year"]))
+        for row, value in zip(months_table.rows, before, strict=False):
+            row.append(value)
     sections = {
         "members": [
             _table(
                 _("Sites ouverts pendant la période, par type"),
                 [_("Type de site"), _("Nombre")],
-                published["network"]["sites_by_kind"].items(),
+                by_size(published["network"]["sites_by_kind"]),
                 names=names["site_kind"],
+                chart="shares",
             ),
         ],
         "beneficiaries": [
             _table(
                 _("Bénéficiaires par pays"),
                 [_("Pays"), _("Bénéficiaires")],
-                b["by_country"].items(),
+                by_size(b["by_country"]),
                 names=country_names,
-                chart="donut",
+                chart="shares",
                 total=True,
             ),
             _table(
                 _("Bénéficiaires par activité"),
                 [_("Activité"), _("Bénéficiaires")],
-                b["by_activity"].items(),
+                by_size(b["by_activity"]),
                 names=names["outcome"],
+                chart="shares",
                 total=True,
             ),
-            _table(months_caption, [_("Mois"), months_header], months, chart="trend"),
+            months_table,
             _table(
                 _("Visites par thème"),
                 [_("Thème"), _("Visites")],
-                published["themes"].items(),
+                natural(published["themes"], Theme.values),
                 names=names["theme"],
             ),
         ],
@@ -176,36 +430,38 @@ def build(period: Period, *, protected: bool = True) -> dict:
             _table(
                 _("Visites par âge"),
                 [_("Âge"), _("Visites")],
-                profiles.get("age_band", {}).items(),
+                natural(profiles.get("age_band", {}), AgeBand.values),
                 names=names["age_band"],
             ),
             _table(
                 _("Visites par genre"),
                 [_("Genre"), _("Visites")],
-                profiles.get("gender", {}).items(),
+                by_size(profiles.get("gender", {})),
                 names=names["gender"],
-                chart="donut",
+                chart="shares",
             ),
             _table(
                 _("Visites par situation"),
                 [_("Situation"), _("Visites")],
-                profiles.get("status", {}).items(),
+                by_size(profiles.get("status", {})),
                 names=names["status"],
+                chart="shares",
             ),
             _table(
                 _("Première visite ou non"),
                 [_("Visite"), _("Visites")],
-                published["first_visits"].items(),
+                by_size(published["first_visits"]),
                 names=names["first_visits"],
-                chart=None,
+                chart="shares",
             ),
         ],
         "offer": [
             _table(
                 _("Entretiens individuels par canal"),
                 [_("Canal"), _("Entretiens")],
-                interviews["by_channel"].items(),
+                by_size(interviews["by_channel"]),
                 names=names["channel"],
+                chart="shares",
                 total=True,
             ),
             _table(
@@ -231,31 +487,60 @@ def build(period: Period, *, protected: bool = True) -> dict:
             _table(
                 _("Contributions des partenaires, par type"),
                 [_("Type"), _("Couples Cité–partenaire")],
-                published["partners"]["contributions_by_type"].items(),
+                by_size(published["partners"]["contributions_by_type"]),
                 names=names["contribution"],
+                chart="shares",
             ),
         ],
     }
     workshop_table = sections["offer"][1]
+    ordered_workshops = sorted(workshops.items(), key=lambda kw: -kw[1]["sessions"])
     workshop_table.rows = [
-        [names["activity_kind"][kind], w["sessions"], w["participants"]] for kind, w in workshops.items()
+        [names["activity_kind"][kind], w["sessions"], w["participants"]] for kind, w in ordered_workshops
     ]
     workshop_table.chart = charts.bar_chart(
-        [(names["activity_kind"][k], w["sessions"]) for k, w in workshops.items()],
-        title=workshop_table.caption,
+        [(names["activity_kind"][k], w["sessions"]) for k, w in ordered_workshops],
+        title=_("Séances d'ateliers organisées, par format"),
     )
     valued_rows = []
     for type_, units in published["contributions_valued"].items():
         for unit, amount in units.items():
             if unit != "count":
                 valued_rows.append([names["contribution"].get(type_, type_), unit, amount])
+    partners_table = Table(
+        _("Les partenaires : entretiens tenus par leurs conseillers et contributions"),
+        [_("Partenaire"), _("Entretiens"), _("Contributions"), _("Montant valorisé")],
+        partner_rows(period, published, protected=protected),
+    )
+    if partners_table.rows:
+        top = [r for r in partners_table.rows if isinstance(r[1], Number) and r[1]][:10]
+        if top:
+            partners_table.chart = charts.bar_chart(
+                [(r[0], r[1]) for r in top],
+                title=_("Entretiens tenus par les conseillers des partenaires"),
+                colour=2,
+            )
+        sections["partners"].append(partners_table)
+    if valued_rows:
+        sections["partners"].append(
+            Table(_("Contributions valorisées"), [_("Type"), _("Unité"), _("Montant")], valued_rows)
+        )
+    number = 0
+    for tables in sections.values():
+        for table in tables:
+            number += 1
+            table.number, table.key = number, f"t-{number}"
+    key_figures = year_in_figures(published, year=period.label_year, is_network=not period.cites)
     return {
         "figures": published,
         "period": period,
         "period_lines": describe_period(period),
         "labels": names,
         "sections": sections,
+        "tables": [table for tables in sections.values() for table in tables],
         "valued_rows": valued_rows,
+        "key_figures": key_figures,
+        "intros": _intros(published, period, is_network=not period.cites),
         "members": member_rows,
         "new_members": [
             c for c in member_rows if c.member_since and period.start <= c.member_since <= period.end
@@ -270,6 +555,12 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "vr_share_percent": round(100 * resources["members_with_vr_share"]),
         "previous": previous,
         "change": _change(published, previous),
+        "changes": {
+            "beneficiaries": key_figures[0]["change"],
+            "interviews": key_figures[1]["change"],
+            "workshops": key_figures[2]["change"],
+            "events": key_figures[3]["change"],
+        },
         "narrative": narrative,
         # The French text stands in for a missing translation, marked as such (never silently).
         "narrative_fallback": narrative is not None and narrative.language != language[:2],
@@ -277,7 +568,50 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "is_network": not period.cites,
         "network_life": report_sections(period.label_year, language) if not period.cites else None,
         "protected": protected,
+        "hidden_mark": hidden(threshold()),
     }
+
+
+def _intros(figures: dict, period: Period, *, is_network: bool) -> dict[str, str]:
+    """Each part's opening sentence, drawn from its figures."""
+    b = figures["beneficiaries"]
+    top_country = next((c for c, v in by_size(b["by_country"]) if isinstance(v, Number)), None)
+    themes = [(t, v) for t, v in by_size(figures.get("themes", {})) if isinstance(v, Number) and v]
+    intros = {
+        "network": (
+            _("En %(year)s, le réseau réunit %(members)s Cités des métiers dans %(countries)s pays.")
+            % {
+                "year": period.label_year,
+                "members": format_number(figures["network"]["members"]),
+                "countries": format_number(len(figures["network"]["countries"])),
+            }
+            if is_network
+            else ""
+        ),
+        "beneficiaries": (
+            _("Les Cités des métiers accueillent tout public, quels que soient l'âge, le genre ou le statut.")
+            + (
+                " "
+                + _("%(country)s compte le plus de bénéficiaires.") % {"country": countries.name(top_country)}
+                if top_country and is_network and len(b["by_country"]) > 1
+                else ""
+            )
+        ),
+        "profiles": (
+            _("Le thème le plus demandé est « %(theme)s ».") % {"theme": Theme(themes[0][0]).label}
+            if themes and themes[0][0] in Theme.values
+            else ""
+        ),
+        "offer": _(
+            "En présentiel ou en ligne, de vive voix, par courriel ou par tchat, les Cités proposent un "
+            "conseil sur tous les pans de la vie professionnelle, des ateliers et des événements."
+        ),
+        "partners": _(
+            "Les partenaires tiennent les entretiens aux côtés des Cités et apportent leurs contributions : "
+            "personnel, locaux, financement."
+        ),
+    }
+    return intros
 
 
 def _month_date(month: str) -> datetime.date:
