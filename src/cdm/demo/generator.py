@@ -61,6 +61,16 @@ WEIGHT = {
     "haute-normandie": 2,
 }
 OVERSEAS_REGION = {"la-reunion": "La Réunion", "mayotte": "Mayotte", "guadeloupe": "Guadeloupe"}
+# Each Cité's sessions are shown in its own time zone (IANA names).
+TIMEZONES = {"la-reunion": "Indian/Reunion", "mayotte": "Indian/Mayotte", "guadeloupe": "America/Guadeloupe"}
+COUNTRY_TIMEZONE = {
+    "FR": "Europe/Paris",
+    "BE": "Europe/Brussels",
+    "CH": "Europe/Zurich",
+    "ES": "Europe/Madrid",
+    "PT": "Europe/Lisbon",
+    "IT": "Europe/Rome",
+}
 PUBLIC_EMPLOYMENT = {
     "FR": "France Travail",
     "BE": "Le Forem",
@@ -278,6 +288,7 @@ def _cites(rng) -> list[Cite]:
                     labelled_on=labelled_on,
                     opened_on=opened,
                     inaugurated_on=datetime.date(2024, 6, 4) if slug == "pays-d-artois" else None,
+                    timezone=TIMEZONES.get(slug) or COUNTRY_TIMEZONE.get(row["country"], "Europe/Paris"),
                 )
             )
     return Cite.objects.bulk_create(cites)

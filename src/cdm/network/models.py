@@ -1,5 +1,8 @@
 """The network: member Cités, their sites and pôles, partner organisations and what they bring."""
 
+import zoneinfo
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -16,6 +19,19 @@ slug_validator = RegexValidator(
 )
 LATITUDE = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE = [MinValueValidator(-180), MaxValueValidator(180)]
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name that this system knows (``zoneinfo``)."""
+    try:
+        if not value or value != value.strip():
+            raise ValueError
+        zoneinfo.ZoneInfo(value)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValidationError(
+            _("Fuseau horaire inconnu : %(value)s (un nom IANA, comme Europe/Paris)."),
+            params={"value": value[:64]},
+        ) from None
 
 
 def choices_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
@@ -39,6 +55,14 @@ class Cite(models.Model):
     labelled_on = models.DateField(_("labellisée le"), null=True, blank=True)
     opened_on = models.DateField(_("ouverte au public le"), null=True, blank=True)
     inaugurated_on = models.DateField(_("inaugurée le"), null=True, blank=True)
+    # Where the Cité's sessions happen in time: shown and entered in this zone (the programme).
+    timezone = models.CharField(
+        _("fuseau horaire"),
+        max_length=64,
+        default="Europe/Paris",
+        validators=[validate_timezone],
+        help_text=_("Nom IANA, par exemple Europe/Paris, Indian/Reunion, America/Martinique."),
+    )
 
     class Meta:
         verbose_name = _("Cité des métiers")
@@ -48,6 +72,14 @@ class Cite(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The Cité's time zone (the server's if the stored name is unknown here)."""
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 class Site(models.Model):

@@ -1,8 +1,10 @@
 """iCalendar feeds (RFC 5545) of the agenda, through the ``icalendar`` library: one VEVENT a session.
 
-A moved session keeps its UID and says so by its SEQUENCE-free new times; a cancelled one stays in
+Times are written in UTC (``DTSTART:…Z``), valid whatever the Cité's time zone. A moved session keeps its UID and says so by its SEQUENCE-free new times; a cancelled one stays in
 the feed with STATUS:CANCELLED so that subscribed calendars drop it.
 """
+
+import datetime
 
 from django.utils import timezone
 from icalendar import Calendar
@@ -24,8 +26,9 @@ def calendar_for(sessions: list[Session], *, name: str, url_for, language: str) 
         vevent = VEvent()
         vevent.add("uid", f"{session.uid}@cites-des-metiers")
         vevent.add("dtstamp", now)
-        vevent.add("dtstart", session.starts_at)
-        vevent.add("dtend", session.ends_at)
+        # In UTC (the "Z" form): every calendar places it right, whatever its own zone.
+        vevent.add("dtstart", session.starts_at.astimezone(datetime.UTC))
+        vevent.add("dtend", session.ends_at.astimezone(datetime.UTC))
         vevent.add("summary", event.title_text(language).text)
         description = event.description_text(language).text
         if description:

@@ -96,9 +96,14 @@ class EventForm(forms.ModelForm):
         self.fields["site"].queryset = Site.objects.filter(cite=cite)
         self.fields["pole"].queryset = Pole.objects.filter(cite=cite)
         self.fields["partners"].queryset = Partner.objects.filter(partnerships__cite=cite).distinct()
+        # Times are the Cité's own (its time zone), whoever enters them from wherever.
+        self.tz = cite.tz
+        self.fields["start_time"].help_text = _("Heure locale de la Cité (%(zone)s).") % {
+            "zone": cite.timezone
+        }
         event = self.instance
         if event.pk:
-            local = timezone.localtime(event.starts_at)
+            local = timezone.localtime(event.starts_at, self.tz)
             self.initial.update(
                 {
                     "start_date": local.date(),
@@ -128,7 +133,7 @@ class EventForm(forms.ModelForm):
         self.instance.cite = self.cite
         day, time = data.get("start_date"), data.get("start_time")
         if day and time:
-            start = timezone.make_aware(datetime.datetime.combine(day, time))
+            start = timezone.make_aware(datetime.datetime.combine(day, time), self.tz)
             data["starts_at"] = start
             frequency = data.get("frequency") or ""
             try:
@@ -136,7 +141,7 @@ class EventForm(forms.ModelForm):
                     rule = (data.get("custom_rule") or "").strip()
                     series.validate_rule(rule)
                 else:
-                    rule = series.rule_for(frequency, start, data.get("until"))
+                    rule = series.rule_for(frequency, start, data.get("until"), self.tz)
                 data["rrule"] = rule
                 raw = [p for p in (data.get("exceptions") or "").replace(";", ",").split(",") if p.strip()]
                 data["exdates"] = series.parse_exdates(raw)
@@ -173,7 +178,11 @@ class SessionChangeForm(forms.Form):
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = Site.objects.filter(cite_id=session.cite_id)
-        local = timezone.localtime(session.starts_at)
+        self.tz = session.tz
+        self.fields["start_time"].help_text = _("Heure locale de la Cité (%(zone)s).") % {
+            "zone": session.event.cite.timezone
+        }
+        local = timezone.localtime(session.starts_at, self.tz)
         self.initial.update(
             {
                 "start_date": local.date(),
@@ -183,6 +192,11 @@ class SessionChangeForm(forms.Form):
                 "capacity": session.capacity,
             }
         )
+
+    def starts_at(self) -> datetime.datetime:
+        """The new start, read in the Cité's time zone."""
+        data = self.cleaned_data
+        return timezone.make_aware(datetime.datetime.combine(data["start_date"], data["start_time"]), self.tz)
 
 
 class RegistrationForm(forms.Form):

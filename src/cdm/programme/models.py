@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import FileExtensionValidator, MinValueValidator
 from django.db import models
+from django.templatetags.tz import do_timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -256,6 +257,20 @@ class Session(models.Model):
     @property
     def cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def tz(self):
+        """The Cité's time zone: the session is shown and entered in it."""
+        return self.event.cite.tz
+
+    @property
+    def local_starts_at(self):
+        """The start in the Cité's time zone; templates show it as it is (not in the reader's zone)."""
+        return do_timezone(self.starts_at, self.tz)
+
+    @property
+    def local_ends_at(self):
+        return do_timezone(self.ends_at, self.tz)
 
     @property
     def seats_left(self) -> int | None:

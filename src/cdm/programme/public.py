@@ -161,8 +161,8 @@ def _schema_org(request, session) -> dict:
         "@type": "Event",
         "name": event.title_text(language).text,
         "description": event.description_text(language).text,
-        "startDate": session.starts_at.isoformat(),
-        "endDate": session.ends_at.isoformat(),
+        "startDate": session.local_starts_at.isoformat(),
+        "endDate": session.local_ends_at.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled"
         if session.cancelled
         else "https://schema.org/EventScheduled",

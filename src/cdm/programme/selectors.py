@@ -80,7 +80,9 @@ def public_sessions(f: AgendaFilter, *, start=None, end=None, limit: int = MAX_A
         qs = Session.objects.filter(event__published=True).select_related(
             "event", "event__cite", "site", "event__site"
         )
-        tz = timezone.get_current_timezone()
+        # One Cité's agenda counts its days in its own zone; the network's in the server's.
+        zone = Cite.objects.filter(slug=f.cite).first() if f.cite else None
+        tz = zone.tz if zone else timezone.get_current_timezone()
         qs = qs.filter(starts_at__gte=datetime.datetime.combine(start, datetime.time.min, tz))
         if end:
             qs = qs.filter(
@@ -130,7 +132,7 @@ def month_grid(year: int, month: int, sessions: list[Session]) -> list[list[dict
     """Weeks of days (Monday first), each day with its sessions; days of other months are None."""
     by_day: dict[datetime.date, list[Session]] = {}
     for s in sessions:
-        by_day.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
+        by_day.setdefault(s.local_starts_at.date(), []).append(s)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         weeks.append([{"day": d, "in_month": d.month == month, "sessions": by_day.get(d, [])} for d in week])
@@ -139,11 +141,16 @@ def month_grid(year: int, month: int, sessions: list[Session]) -> list[list[dict
 
 def cite_sessions(cite, *, start=None, end=None) -> list[Session]:
     """A Cité's sessions, for its staff (the request's scope applies)."""
-    qs = Session.objects.filter(cite=cite).select_related("event", "site", "attendance")
+    qs = Session.objects.filter(cite=cite).select_related("event", "event__cite", "site", "attendance")
+    # Days are the Cité's own: a month in Réunion starts at its midnight, not Paris's.
     if start:
-        qs = qs.filter(starts_at__date__gte=start)
+        qs = qs.filter(starts_at__gte=datetime.datetime.combine(start, datetime.time.min, cite.tz))
     if end:
-        qs = qs.filter(starts_at__date__lte=end)
+        qs = qs.filter(
+            starts_at__lt=datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, cite.tz
+            )
+        )
     return list(qs.order_by("starts_at", "pk")[:MAX_AGENDA])
 
 

@@ -1,7 +1,8 @@
 """A series' sessions from its iCalendar rule (RFC 5545 RRULE) and exceptions, through python-dateutil.
 
-The rule is read in the server's local time (``TIME_ZONE``) so that a weekly 14:00 stays at 14:00
-across daylight-saving changes; each occurrence is then made aware. A rule without COUNT or UNTIL
+The rule is read in the Cité's local time (``Cite.timezone``; the server's ``TIME_ZONE`` when none is
+given) so that a weekly 14:00 stays at 14:00 there across daylight-saving changes; each occurrence is
+then made aware in that zone. A rule without COUNT or UNTIL
 stops after ``HORIZON_DAYS``; no series has more than ``MAX_SESSIONS`` sessions.
 """
 
@@ -20,11 +21,11 @@ class RuleError(ValueError):
     pass
 
 
-def rule_for(frequency: str, start: datetime.datetime, until: datetime.date | None) -> str:
+def rule_for(frequency: str, start: datetime.datetime, until: datetime.date | None, tz=None) -> str:
     """The RRULE of the planning form's simple choices: once, weekly, every other week, monthly."""
     if not frequency:
         return ""
-    local = timezone.localtime(start) if timezone.is_aware(start) else start
+    local = timezone.localtime(start, tz) if timezone.is_aware(start) else start
     parts = {
         "weekly": "FREQ=WEEKLY",
         "biweekly": "FREQ=WEEKLY;INTERVAL=2",
@@ -62,9 +63,10 @@ def parse_exdates(values) -> list[str]:
     return sorted(out)
 
 
-def occurrences(start: datetime.datetime, rule: str, exdates=()) -> list[datetime.datetime]:
-    """The aware start of every session of the series, exceptions left out."""
-    local = timezone.localtime(start).replace(tzinfo=None)
+def occurrences(start: datetime.datetime, rule: str, exdates=(), tz=None) -> list[datetime.datetime]:
+    """The aware start of every session of the series (in ``tz``), exceptions left out."""
+    tz = tz or timezone.get_current_timezone()
+    local = timezone.localtime(start, tz).replace(tzinfo=None)
     if not rule:
         found = [local]
     else:
@@ -78,13 +80,12 @@ def occurrences(start: datetime.datetime, rule: str, exdates=()) -> list[datetim
                 break
             found.append(occurrence)
     skip = set(exdates or ())
-    tz = timezone.get_current_timezone()
     return [timezone.make_aware(o, tz) for o in found if o.date().isoformat() not in skip]
 
 
-def with_until(rule: str, before: datetime.datetime) -> str:
+def with_until(rule: str, before: datetime.datetime, tz=None) -> str:
     """The rule stopped just before ``before`` (a series split at a session)."""
-    local = timezone.localtime(before).replace(tzinfo=None) - datetime.timedelta(seconds=1)
+    local = timezone.localtime(before, tz).replace(tzinfo=None) - datetime.timedelta(seconds=1)
     parts = [
         p
         for p in rule.removeprefix("RRULE:").split(";")

@@ -67,7 +67,7 @@ def sessions_sync(event: Event, *, notify_base: str = "") -> list[Session]:
     A session that is no longer in the series (an exception, a shorter rule) is deleted when nobody
     registered and nothing was counted; otherwise it is cancelled and its registrations told.
     """
-    wanted = series.occurrences(event.starts_at, event.rrule, event.exdates)
+    wanted = series.occurrences(event.starts_at, event.rrule, event.exdates, event.cite.tz)
     length = datetime.timedelta(minutes=event.duration_minutes)
     existing = {s.occurrence: s for s in Session.objects.filter(event=event)}
     kept = []
@@ -128,6 +128,7 @@ def session_change(
 def _split(user, session, starts_at, duration, site, capacity) -> Session:
     """The series stops before ``session``; a new series, with the change, starts with it."""
     old = session.event
+    tz = old.cite.tz
     with transaction.atomic():
         later = list(Session.objects.filter(event=old, occurrence__gte=session.occurrence))
         rule = old.rrule
@@ -145,7 +146,7 @@ def _split(user, session, starts_at, duration, site, capacity) -> Session:
             int(duration.total_seconds() // 60),
             new_rule,
         )
-        new.exdates = [d for d in old.exdates if d >= timezone.localtime(starts_at).date().isoformat()]
+        new.exdates = [d for d in old.exdates if d >= timezone.localtime(starts_at, tz).date().isoformat()]
         if site is not None:
             new.site = site
         if capacity is not None:
@@ -153,17 +154,18 @@ def _split(user, session, starts_at, duration, site, capacity) -> Session:
         require(user, Action.ADD, new)
         new.save()
         new.partners.set(partners)
-        old.rrule = series.with_until(rule, session.occurrence)
+        old.rrule = series.with_until(rule, session.occurrence, tz)
         old.exdates = [
-            d for d in old.exdates if d < timezone.localtime(session.occurrence).date().isoformat()
+            d for d in old.exdates if d < timezone.localtime(session.occurrence, tz).date().isoformat()
         ]
         old.save()
         # Later sessions move to the new series, matched by their day: registrations follow them.
         targets = {
-            timezone.localtime(o).date(): o for o in series.occurrences(new.starts_at, new.rrule, new.exdates)
+            timezone.localtime(o, tz).date(): o
+            for o in series.occurrences(new.starts_at, new.rrule, new.exdates, tz)
         }
         for s in later:
-            day = timezone.localtime(s.occurrence).date()
+            day = timezone.localtime(s.occurrence, tz).date()
             if day in targets and not s.cancelled:
                 s.event, s.occurrence = new, targets.pop(day)
                 if not s.detached:
@@ -208,7 +210,8 @@ def _cancel(session: Session, base_url: str = "") -> None:
 
 
 def _when(session: Session) -> str:
-    return timezone.localtime(session.starts_at).strftime("%d/%m/%Y %H:%M")
+    """The session's day and hour in its Cité's time zone (as its pages show it)."""
+    return session.local_starts_at.strftime("%d/%m/%Y %H:%M")
 
 
 # -- registrations ----------------------------------------------------------------------------
@@ -364,7 +367,7 @@ def attendance_record(
         activity.role = ROLE_ACTIVITY[event.role]
         activity.title = event.title_text("fr").text[:200]
         activity.theme = event.theme
-        activity.date = timezone.localtime(session.starts_at).date()
+        activity.date = session.local_starts_at.date()
         activity.duration_minutes = max(1, int((session.ends_at - session.starts_at).total_seconds() // 60))
         activity.participants = participants
         activity.save()

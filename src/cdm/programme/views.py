@@ -122,9 +122,7 @@ def session_detail(request, pk: int):
                 return redirect("programme:programme_session_admin", pk=session.pk)
             if form.is_valid():
                 data = form.cleaned_data
-                starts = timezone.make_aware(
-                    datetime.datetime.combine(data["start_date"], data["start_time"])
-                )
+                starts = form.starts_at()
                 changed = services.session_change(
                     user=request.user,
                     session=session,
