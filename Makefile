@@ -34,10 +34,15 @@ demo: $(BIN)/cdm messages
 	CDM_DEBUG=1 $(BIN)/python tools/serve.py --host 127.0.0.1 --port 8000
 
 # Debian's Chromium (never a browser download) and npm's axe-core for the end-to-end tests.
-browser-deps: .stamp-chromium node_modules/axe-core/axe.min.js
+browser-deps: .stamp-chromium .stamp-poppler node_modules/axe-core/axe.min.js
 
 .stamp-chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	touch $@
+
+# Debian's poppler-utils: pdftoppm and pdftotext read the annual report's PDF in tests/test_report_pdf.py.
+.stamp-poppler:
+	command -v pdftoppm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils)
 	touch $@
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
