@@ -294,7 +294,11 @@ class Registration(models.Model):
     email = models.EmailField(_("courriel"))
     status = models.CharField(_("statut"), max_length=20, choices=RegistrationStatus.choices)
     token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    # The language of the page the person registered on: their e-mails are written in it.
+    language = models.CharField(_("langue"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("inscrit le"), auto_now_add=True)
+    # The reminder the day before is sent once (``cdm programme_reminders``).
+    reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
 
     objects = ScopedManager(cite="cite")
 

@@ -13,7 +13,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cdm.accounts.permissions import Action, require
@@ -240,7 +241,12 @@ def registration_create(*, session: Session, name: str, email: str, base_url: st
         )
         status = RegistrationStatus.CONFIRMED if taken else RegistrationStatus.WAITING
         registration = Registration.objects.create(
-            session=session, cite_id=session.cite_id, name=name, email=email, status=status
+            session=session,
+            cite_id=session.cite_id,
+            name=name,
+            email=email,
+            status=status,
+            language=(get_language() or "")[:8],
         )
     _tell(registration, base_url)
     return Registered(registration, waiting=not taken)
@@ -300,6 +306,79 @@ def _promote(session: Session) -> Registration | None:
     waiting.status = RegistrationStatus.CONFIRMED
     waiting.save(update_fields=["status"])
     return waiting
+
+
+def reminders_send(*, now: datetime.datetime | None = None, base_url: str = "") -> int:
+    """E-mail each confirmed registrant the day before their session, once. Returns how many were sent.
+
+    Due: a scheduled session starting after ``now`` and on or before the end of tomorrow in its Cité's
+    time zone (run daily, or more often: a reminder is claimed by a conditional UPDATE before it is
+    sent, so two runs never send it twice). A registration made in the last 24 hours before its
+    session gets none: its confirmation has just said it all.
+    """
+    now = now or timezone.now()
+    base_url = base_url.rstrip("/")
+    sent = 0
+    candidates = (
+        Registration.objects.filter(
+            status=RegistrationStatus.CONFIRMED,
+            reminded_at__isnull=True,
+            session__status=SessionStatus.SCHEDULED,
+            session__starts_at__gt=now,
+            # No zone is more than 14 hours ahead of UTC: two days ahead covers every Cité's tomorrow.
+            session__starts_at__lte=now + datetime.timedelta(days=2, hours=14),
+        )
+        .select_related("session", "session__event", "session__event__cite")
+        .order_by("session__starts_at", "pk")
+    )
+    for registration in candidates:
+        session = registration.session
+        tomorrow = timezone.localtime(now, session.tz).date() + datetime.timedelta(days=1)
+        if session.local_starts_at.date() > tomorrow:
+            continue
+        if registration.created_at > session.starts_at - datetime.timedelta(hours=24):
+            continue
+        claimed = Registration.objects.filter(pk=registration.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        )
+        if not claimed:
+            continue
+        try:
+            _remind(registration, base_url)
+        except Exception:
+            # Not sent: the next run tries again.
+            Registration.objects.filter(pk=registration.pk).update(reminded_at=None)
+            raise
+        sent += 1
+    return sent
+
+
+def _remind(registration: Registration, base_url: str) -> None:
+    session = registration.session
+    with translation.override(registration.language or "fr"):
+        link = base_url + reverse("programme:programme_cancel", args=[registration.token])
+        values = {
+            "n": registration.name,
+            "t": session.event.title_text(registration.language or None).text,
+            "d": _when(session),
+            "p": _place(session),
+        }
+        body = (
+            _("Bonjour %(n)s,\n\nnous vous rappelons votre inscription à « %(t)s », le %(d)s (heure locale).")
+            % values
+        )
+        if values["p"]:
+            body += "\n" + _("Lieu : %(p)s") % values
+        body += "\n\n" + _(
+            "Si vous ne pouvez pas venir, annulez votre place pour la laisser à quelqu'un d'autre : %(l)s"
+        ) % {"l": link}
+        send_mail(_("Rappel : %(t)s demain") % values, body, None, [registration.email])
+
+
+def _place(session: Session) -> str:
+    from .feeds import place_text
+
+    return place_text(session)
 
 
 def registrations_purge(*, now: datetime.datetime | None = None) -> int:
