@@ -125,6 +125,9 @@ PAGES = {
     "report_download": row("200 200 200 200 200 200 200 200 200"),
     "dashboard": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "dashboard_download": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    # The staff menu's dashboard (a redirection to the user's), the network's dashboard.
+    "dashboards": row("302 302 302 302 302 302 302 302 302"),
+    "network_dashboard": row("200 403 403 403 403 200 302 302 302"),
     "opendata": row("200 200 200 200 200 200 200 200 200"),
     "opendata_download": row("200 200 200 200 200 200 200 200 200"),
     "upload": row("200 200 403 403 403 403 302 302 302"),
@@ -170,6 +173,7 @@ PAGES = {
     "profile": row("200 200 200 200 200 200 302 302 302"),
     # Online counselling: the public's pages, and the counsellors' (the queue screen's conversations, the inbox).
     "talk": row("200 200 200 200 200 200 200 200 200"),
+    "widget": row("200 200 200 200 200 200 200 200 200"),
     "chat_start": row("405 405 405 405 405 405 405 405 405"),
     "chat_transcript": row("405 405 405 405 405 405 405 405 405"),
     "ask": row("200 200 200 200 200 200 200 200 200"),
@@ -183,6 +187,7 @@ PAGES = {
 
 COUNSELLING_PAGES = [
     "talk",
+    "widget",
     "chat_start",
     "chat_transcript",
     "ask",
@@ -349,8 +354,10 @@ def _page_url(name, target):
         "report_download": {"year": 2024, "fmt": "json"},
         "dashboard": {"slug": cite, "year": 2024},
         "dashboard_download": {"slug": cite, "year": 2024, "fmt": "json"},
+        "network_dashboard": {"year": 2024},
         "opendata_download": {"year": 2024},
         "conversation_action": {"pk": 1, "action": "take"},
+        "widget": {"slug": cite},
         "question": {"pk": target["question"].pk},
         "export": {"year": 2024},
         "life_list": {"kind": "meetings"},
@@ -370,6 +377,8 @@ def _page_url(name, target):
         "report_download": "stats",
         "dashboard": "stats",
         "dashboard_download": "stats",
+        "dashboards": "stats",
+        "network_dashboard": "stats",
         "opendata": "exchange",
         "opendata_download": "exchange",
         "upload": "exchange",

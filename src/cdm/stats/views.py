@@ -1,4 +1,5 @@
-"""The figures on the web: the network's annual report (public), each Cité's dashboard (its staff).
+"""The figures on the web: the network's annual report (public), each Cité's dashboard (its staff),
+the network's dashboard (the coordination).
 
 Who gets what (``cdm.accounts.permissions`` decides):
 
@@ -11,21 +12,26 @@ Who gets what (``cdm.accounts.permissions`` decides):
   (``site``, ``theme``, ``channel``). Exact small counts only for ``Action.EXACT_COUNTS``.
 """
 
+import datetime
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.urls import translate_url
-from django.utils import translation
+from django.urls import reverse, translate_url
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from cdm.accounts.permissions import NETWORK, Action, may
 from cdm.accounts.scoping import network_scope
 from cdm.network.models import Cite, Site
 
-from . import report
-from .period_args import PeriodError, period_from
+from . import dashboard, dashboard_charts, report
+from .charts import format_number, format_percent
+from .period_args import FIRST_YEAR, PeriodError, period_from
 from .publication import is_published
 
 CONTENT_TYPES = {
@@ -176,12 +182,19 @@ def _network_report(request, year, fmt, *, exact: bool, public: bool):
 
 @login_required
 def cite_dashboard(request, slug: str, year: int, fmt: str = "html"):
-    """A Cité's activity dashboard, the one its label renewal asks for: its staff's."""
+    """A Cité's activity dashboard, the one its label renewal asks for: its staff's.
+
+    HTML: one screen (``dashboard.cite_dashboard``); JSON, CSV and PDF: the Cité's figures of the
+    year (or of ``from``/``to``, with the staff filters), as the report gives them.
+    """
     user = request.user
     with network_scope():
         cite = Cite.objects.filter(slug=slug).first()
     if cite is None or not may(user, Action.FIGURES, cite):
         raise Http404
+    exact = may(user, Action.EXACT_COUNTS, cite)
+    if fmt == "html":
+        return _cite_dashboard_page(request, cite, year, exact=exact)
     try:
         period = _period(request, year=year, cite=slug)
     except PeriodError as exc:
@@ -191,10 +204,269 @@ def cite_dashboard(request, slug: str, year: int, fmt: str = "html"):
         period,
         fmt,
         # Small counts are shown as they are only to those the rule allows (the Cité's manager, the coordinator).
-        protected=not may(user, Action.EXACT_COUNTS, cite),
+        protected=not exact,
         filename=f"cdm-{slug}-{year}",
         template_context={
             "page_title": _("Tableau de bord %(name)s %(year)s") % {"name": cite.name, "year": year},
             "cite": cite,
         },
+    )
+
+
+def _as_of(request, year: int, clock: datetime.date) -> datetime.date:
+    """The day a dashboard is shown for: ``?on=`` (a day of ``year``, not after today), else today or
+    the year's last day. A year still to come has no dashboard."""
+    if year > clock.year or year < FIRST_YEAR:
+        raise Http404
+    last = min(clock, datetime.date(year, 12, 31))
+    value = request.GET.get("on")
+    if not value:
+        return last
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise PeriodError(
+            _("on : « %(v)s » n'est pas une date AAAA-MM-JJ") % {"v": value}, field="on"
+        ) from None
+    if day.year != year or day > clock:
+        raise PeriodError(
+            _("on : une date de %(year)s, au plus tard aujourd'hui") % {"year": year}, field="on"
+        )
+    return day
+
+
+def _signed(value) -> str:
+    if value is None:
+        return ""
+    return ("+" if value > 0 else "") + format_percent(value)
+
+
+def _key_cards(scope) -> list[dict]:
+    names = {"week": _("Semaine"), "month": _("Mois"), "year": _("Année")}
+    cards = []
+    for figure in scope.key_figures():
+        c = figure["change"]
+        cards.append(
+            figure
+            | {
+                "name": names[figure["key"]],
+                "arrow": "▲" if c and c > 0 else "▼" if c and c < 0 else "",
+                "direction": "up" if c and c > 0 else "down" if c and c < 0 else "flat",
+                "change_text": _signed(c),
+            }
+        )
+    return cards
+
+
+def _trend(scope, report_url: str, query: dict) -> dict:
+    months = scope.months()
+    year = scope.as_of.year
+    labels = [formats.date_format(m["month"], "M") for m in months]
+    words = "; ".join(
+        f"{label} {year} : {format_number(m['visits']) if m['visits'] is not None else '—'}, "
+        f"{year - 1} : {format_number(m['previous'])}"
+        for label, m in zip(labels, months, strict=True)
+    )
+    title = _("Visites par mois, %(year)s et %(previous)s") % {"year": year, "previous": year - 1}
+    chart = dashboard_charts.month_trend(
+        labels,
+        [m["visits"] for m in months],
+        [m["previous"] for m in months],
+        title=title,
+        description=words,
+        legend=(str(year), str(year - 1)),
+    )
+    links = []
+    for label, m in zip(labels, months, strict=True):
+        if m["end"] is None:
+            continue
+        first = m["month"]
+        links.append(
+            {
+                "label": label,
+                "url": _drill(
+                    report_url,
+                    query,
+                    {"from": first.isoformat(), "to": dashboard.month_end(first).isoformat()},
+                ),
+            }
+        )
+    return {"title": title, "chart": chart, "links": links}
+
+
+def _drill(report_url: str, query: dict, extra: dict) -> str:
+    return f"{report_url}?{urlencode(query | extra)}"
+
+
+def _navigation(
+    request, year: int, as_of: datetime.date, clock: datetime.date, name: str, kwargs: dict
+) -> dict:
+    def url(y, on=None):
+        target = reverse(f"stats:{name}", kwargs=kwargs | {"year": y})
+        return f"{target}?{urlencode({'on': on.isoformat()})}" if on else target
+
+    week_back = as_of - datetime.timedelta(days=7)
+    week_on = as_of + datetime.timedelta(days=7)
+    return {
+        "previous_year": url(year - 1) if year - 1 >= FIRST_YEAR else None,
+        "previous_year_label": year - 1,
+        "next_year": url(year + 1) if year + 1 <= clock.year else None,
+        "next_year_label": year + 1,
+        "previous_week": url(year, week_back) if week_back.year == year else None,
+        "next_week": url(year, week_on) if week_on.year == year and week_on <= clock else None,
+        "min": datetime.date(year, 1, 1).isoformat(),
+        "max": min(clock, datetime.date(year, 12, 31)).isoformat(),
+        "action": reverse(f"stats:{name}", kwargs=kwargs | {"year": year}),
+    }
+
+
+def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
+    clock = dashboard.today()
+    try:
+        as_of = _as_of(request, year, clock)
+    except PeriodError as exc:
+        return _bad(exc)
+    with network_scope():
+        data = dashboard.cite_dashboard(cite, as_of, exact=exact, clock=clock)
+    scope = data["scope"]
+    report_url = reverse("stats:report", kwargs={"year": year})
+    query = {"cite": cite.slug}
+    comparison_names = {
+        "visits": _("Visites depuis le 1er janvier"),
+        "change": _("Évolution sur un an"),
+        "first_share": _("Part des premières visites"),
+        "wait_mean": _("Attente moyenne avant un entretien"),
+        "wait_p90": _("Attente : 9 visiteurs sur 10 en dessous de"),
+    }
+    size_names = {0: _("petites"), 1: _("moyennes"), 2: _("grandes")}
+    comparison = data["comparison"]
+    context = {
+        "page_title": _("Tableau de bord %(name)s %(year)s") % {"name": cite.name, "year": year},
+        "cite": cite,
+        "year": year,
+        "as_of": as_of,
+        "is_today": as_of == clock,
+        "cards": _key_cards(scope),
+        "scope": scope,
+        "trend": _trend(scope, report_url, query),
+        "comparison": comparison,
+        "comparison_rows": [
+            r
+            | {
+                "name": comparison_names[r["key"]],
+                "own_text": _unit(r["own"], r["unit"]),
+                "median_text": _unit(r["median"], r["unit"]),
+            }
+            for r in comparison["rows"]
+        ],
+        "size_name": size_names.get(comparison["size_class"], ""),
+        "themes": [t | {"url": _drill(report_url, query, {"theme": t["theme"]})} for t in scope.themes],
+        "sites": [
+            {"name": s.name, "url": _drill(report_url, query, {"site": s.slug})} for s in data["sites"]
+        ],
+        "channels": [
+            {"name": label, "url": _drill(report_url, query, {"channel": c})} for c, label in data["channels"]
+        ],
+        "report_url": _drill(report_url, query, {}),
+        "renewal": data["renewal"],
+        "late": data["late"],
+        "received": data["own"].last_received,
+        "late_days": dashboard.LATE_DAYS,
+        "nav": _navigation(request, year, as_of, clock, "dashboard", {"slug": cite.slug}),
+        "first_share": scope.first_share,
+    }
+    return render(request, "stats/dashboard.html", context)
+
+
+def _unit(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if unit == "percent":
+        return format_percent(value)
+    if unit == "minutes":
+        return _("%(n)s min") % {"n": format_number(value)}
+    return format_number(value)
+
+
+@login_required
+def network_dashboard(request, year: int):
+    """The network's dashboard: its key figures and a row per Cité, for whoever may read the
+    network's figures (the coordination, a network observer)."""
+    user = request.user
+    if not may(user, Action.FIGURES, NETWORK):
+        raise PermissionDenied
+    exact = may(user, Action.EXACT_COUNTS, NETWORK)
+    clock = dashboard.today()
+    try:
+        as_of = _as_of(request, year, clock)
+    except PeriodError as exc:
+        return _bad(exc)
+    with network_scope():
+        data = dashboard.network_dashboard(as_of, exact=exact, clock=clock)
+    scope = data["scope"]
+    report_url = reverse("stats:report", kwargs={"year": year})
+    size_names = {0: _("petite"), 1: _("moyenne"), 2: _("grande")}
+    rows = []
+    for r in data["rows"]:
+        months_words = ", ".join(
+            f"{formats.date_format(start, 'YEAR_MONTH_FORMAT')} : {format_number(v)}"
+            for start, v in r["months"]
+        )
+        rows.append(
+            r
+            | {
+                "size_name": size_names.get(r["size_class"], ""),
+                "change_text": _signed(r["change"]),
+                "sparkline": dashboard_charts.sparkline(
+                    [v for _start, v in r["months"]],
+                    title=_("%(cite)s, visites des 12 derniers mois : %(months)s")
+                    % {"cite": r["cite"].name, "months": months_words},
+                ),
+                "sort_year": r["year"] if isinstance(r["year"], int) else -1,
+                "url": reverse("stats:dashboard", kwargs={"slug": r["cite"].slug, "year": year}),
+            }
+        )
+    context = {
+        "page_title": _("Tableau de bord du réseau %(year)s") % {"year": year},
+        "year": year,
+        "as_of": as_of,
+        "is_today": as_of == clock,
+        "cards": _key_cards(scope),
+        "scope": scope,
+        "trend": _trend(scope, report_url, {}),
+        "themes": [t | {"url": _drill(report_url, {}, {"theme": t["theme"]})} for t in scope.themes],
+        "rows": rows,
+        "late_count": data["late_count"],
+        "late_days": dashboard.LATE_DAYS,
+        "report_url": report_url,
+        "nav": _navigation(request, year, as_of, clock, "network_dashboard", {}),
+        "first_share": scope.first_share,
+    }
+    return render(request, "stats/dashboard_network.html", context)
+
+
+@login_required
+def dashboards(request):
+    """The staff menu's "dashboard": the network's for whoever may read it, else the user's Cité's
+    (a choice when they have several)."""
+    user = request.user
+    year = dashboard.today().year
+    if may(user, Action.FIGURES, NETWORK):
+        return redirect("stats:network_dashboard", year=year)
+    with network_scope():
+        cites = [
+            c
+            for c in Cite.objects.filter(pk__in=user.cite_ids).order_by("name")
+            if may(user, Action.FIGURES, c)
+        ]
+    if len(cites) == 1:
+        return redirect("stats:dashboard", slug=cites[0].slug, year=year)
+    if not cites:
+        raise PermissionDenied
+    return render(
+        request,
+        "stats/dashboard_choose.html",
+        {"cites": cites, "year": year, "page_title": _("Tableaux de bord")},
     )
