@@ -10,6 +10,7 @@ from django.views.i18n import set_language as django_set_language
 
 from cdm.accounts.models import User
 from cdm.lib.maps import member_map_svg
+from cdm.stats.report import year_in_figures
 
 from . import selectors
 
@@ -31,10 +32,18 @@ def home(request):
     cites = list(selectors.member_cites())
     year = selectors.latest_year()
     figures = selectors.network_figures(year) if year else None
+    # The annual report's own "year in figures": the same numbers and sentences.
+    key_figures = year_in_figures(figures, year=year) if figures else []
     return render(
         request,
         "public/home.html",
-        {"cites": cites, "year": year, "figures": figures, "map_svg": _map(cites)},
+        {
+            "cites": cites,
+            "year": year,
+            "figures": figures,
+            "key_figures": key_figures,
+            "map_svg": _map(cites),
+        },
     )
 
 
