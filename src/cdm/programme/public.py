@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from cdm.accounts.scoping import network_scope
 from cdm.network.vocabularies import Theme
 
-from . import feeds, selectors, services
+from . import feeds, selectors, services, throttle
 from .forms import RegistrationForm
 from .models import Event, Format, Registration, RegistrationStatus
 
@@ -197,6 +197,15 @@ def session_page(request, pk: int):
     session = selectors.public_session(pk)
     if session is None:
         raise Http404
+    if request.method == "POST" and throttle.registration_refused(request, session.pk):
+        response = render(
+            request,
+            "programme/too_many.html",
+            {"session": session, "event": session.event, "language": _language()},
+            status=429,
+        )
+        response["Retry-After"] = str(throttle.PER_SESSION[1])
+        return response
     form = RegistrationForm(request.POST or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
