@@ -12,16 +12,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.db.models import Q
+from django.utils import timezone
 
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.governance.models import Delegation, Intervention, Milestone, NetworkMembership, RepresentationEvent
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
+from cdm.programme.models import Event, Session
 
 from . import schema
 from .cells import formula_safe
 from .schema import Table, datapackage
 
-FREE_TEXT = frozenset({"text", "id"})
+FREE_TEXT = frozenset({"text", "id", "url"})
 """Column types whose cells are written safe to open in a spreadsheet (``cells.formula_safe``)."""
 
 
@@ -34,6 +37,8 @@ def _cell(value) -> str:
         return "false"
     if hasattr(value, "strftime") and hasattr(value, "hour") and not hasattr(value, "year"):
         return value.strftime("%H:%M")
+    if hasattr(value, "hour") and hasattr(value, "tzinfo"):  # an instant: local time, with its offset
+        return timezone.localtime(value).isoformat(timespec="minutes")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, list):
@@ -46,7 +51,8 @@ def _cell(value) -> str:
 def _paths(table: Table) -> list[str]:
     """What the export reads from the model for each column of ``table``, in the schema's order:
     the model field, or for a reference the referenced row's id (``cite`` → ``cite__slug``).
-    A list of ids (``ids``, a many-to-many) is read apart: its place holds the row's pk."""
+    A list of ids (``ids``, a many-to-many) is read apart: its place holds the row's pk; a text per
+    language (``key``) is read from the model's JSON field and picked out by ``rows``."""
     paths = []
     for f in table.fields:
         if f.type == "ids":
@@ -64,6 +70,7 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
     Which rows: below, per table; which columns: the schema's (``_paths``)."""
     cite_q = Q(slug=cite) if cite else Q()
     cite_ids = list(Cite.objects.filter(cite_q).values_list("pk", flat=True))
+    sessions = Session.objects.filter(cite__in=cite_ids, starts_at__year=year)
     partner_ids = (
         set(Partnership.objects.filter(cite__in=cite_ids).values_list("partner", flat=True))
         | set(
@@ -76,7 +83,14 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
                 activity__cite__in=cite_ids, activity__date__year=year
             ).values_list("partner", flat=True)
         )
+        | set(
+            Event.partners.through.objects.filter(event__sessions__in=sessions).values_list(
+                "partner", flat=True
+            )
+        )
     )
+    # The network's own records (representation) only in the whole network's package.
+    network = cite is None
     selected = {
         "cites": Cite.objects.filter(pk__in=cite_ids).order_by("slug"),
         "sites": Site.objects.filter(cite__in=cite_ids).order_by("slug"),
@@ -91,16 +105,35 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
         ),
         "activities": Activity.objects.filter(cite__in=cite_ids, date__year=year).order_by("date", "uid"),
         "equipment": Equipment.objects.filter(cite__in=cite_ids, year=year).order_by("cite__slug"),
+        "milestones": Milestone.objects.filter(cite__in=cite_ids, date__year=year).order_by("date", "uid"),
+        "programme_events": Event.objects.filter(pk__in=sessions.values("event")).order_by(
+            "starts_at", "uid"
+        ),
+        "sessions": sessions.order_by("starts_at", "uid"),
+        "representation_events": RepresentationEvent.objects.filter(starts_on__year=year).order_by(
+            "starts_on", "uid"
+        ),
+        "delegations": Delegation.objects.filter(date__year=year).order_by("date", "uid"),
+        "interventions": Intervention.objects.filter(date__year=year).order_by("date", "uid"),
+        "memberships": NetworkMembership.objects.filter(
+            Q(since__isnull=True) | Q(since__year__lte=year), Q(until__isnull=True) | Q(until__year__gte=year)
+        ).order_by("name", "uid"),
     }
+    for table in schema.TABLES:
+        if table.network and not network:
+            selected[table.name] = selected[table.name].none()
 
     def rows(table: Table) -> Iterator[list]:
         queryset = selected[table.name]
         lists = [(i, _links(queryset, f.model_field)) for i, f in enumerate(table.fields) if f.type == "ids"]
+        texts = [(i, f.key) for i, f in enumerate(table.fields) if f.key]
         for row in queryset.values_list(*_paths(table)).iterator(chunk_size=5000):
-            if lists:
+            if lists or texts:
                 row = list(row)
                 for i, links in lists:
                     row[i] = sorted(links.get(row[i], [])) or None
+                for i, key in texts:
+                    row[i] = (row[i] or {}).get(key) or None
             yield row
 
     return {table.name: rows(table) for table in schema.TABLES}

@@ -17,12 +17,13 @@ never stored. Each Cité the import touched gets one audit entry with its own co
 """
 
 import csv
+import datetime
 import operator
 import re
 import uuid
 import zipfile
 import zlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,11 +40,13 @@ from cdm.audit.services import audit_import
 from cdm.lib import planner
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
+from cdm.programme import series
+from cdm.programme.models import Session
 from cdm.stats import months
 
 from . import bulk, schema
 from .package import Package, PackageNotFound, PackageTooLarge
-from .schema import Table
+from .schema import Field, Table
 from .validation import CONTROL, CellError, cell_parser, parse
 
 MAX_REPORTED = 200
@@ -57,8 +60,15 @@ VISIT_ID_NAMESPACE = uuid.UUID("f337d492-aaac-501e-855b-b37114e34882")
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 """A UUID as stored: kept as it is, without parsing it."""
 
-OWNED_IDS = {"sites": Site, "visits": Visit, "activities": Activity}
-"""Tables whose id names a row of one Cité: an existing id of another Cité is refused."""
+
+def owned(table: Table) -> bool:
+    """Does an id of ``table`` name a row of one Cité (an existing id of another Cité is refused)?"""
+    names = table.field_names
+    return "id" in names and "cite" in names
+
+
+RAW_OWNER_CHECK = frozenset({"sites", "visits", "activities"})
+"""Large tables whose ids are checked with one raw query per batch (``bulk.owners``)."""
 
 
 def visit_uid(cite_slug: str, given: str) -> str:
@@ -136,7 +146,12 @@ class PackageImport:
         self.package_cites: dict[str, dict] = {}
         self._may_cache: dict = {}
         self._bounds_cache: dict = {}
-        self._pending: dict[str, list] = {name: [] for name in OWNED_IDS}
+        self._pending: dict[str, list] = defaultdict(list)
+        # {table: {id: Cité slug}}: the rows of the package's Cité-owned tables, for references to them.
+        self.row_cite: dict[str, dict[str, str]] = defaultdict(dict)
+        self._stored_cite: dict[str, dict[str, str]] = {}
+        self._session_keys: dict[tuple, tuple[int, str]] = {}  # (column, value) → (line, session id)
+        self._session_capacity: dict[str, tuple[int, int | None]] = {}  # session id → (line, capacity)
         # (Cité id or None for the network's directory) → {"created"|"changed"|"deleted": {table: n}}
         self.touched: dict[int | None, dict[str, Counter]] = {}
         self.writes_network = user is None or may(user, Action.IMPORT, NETWORK)
@@ -321,8 +336,11 @@ class PackageImport:
                         kept = None  # too many: the writing pass reads the file again
                 if n % 10000 == 0:
                     self.progress(f"{table.name} ({_('vérification')})", n)
-            if table.name in OWNED_IDS:
+            if owned(table):
                 self._check_owners(table)
+            after = getattr(self, f"_after_{table.name}", None)
+            if after is not None:
+                after(table)
             self.result.rows[table.name] = n
             if kept is not None and self.result.ok:
                 self._kept[table.name] = kept
@@ -338,8 +356,10 @@ class PackageImport:
         """The checks of a row of ``table`` beyond its cells: each reference (from the schema), the
         order of dates (the schema's ``after``), then the table's own rules (``_check_<table>``)."""
         checks = []
+        if table.network:
+            checks.append(self._network_row)
         for f in table.fields:
-            if f.references == "cites":
+            if f.references == "cites" and f.type != "ids":
                 checks.append(lambda table, line, values, name=f.name: self._cite(table, line, values, name))
             elif f.references == "sites":
                 checks.append(
@@ -348,6 +368,12 @@ class PackageImport:
             elif f.references == "visits":
                 checks.append(
                     lambda table, line, values, name=f.name: self._visit_ref(table, line, values, name)
+                )
+            elif f.references and f.references != "cites" and owned(schema.table(f.references)):
+                checks.append(
+                    lambda table, line, values, name=f.name, target=f.references: self._ref_of_cite(
+                        table, line, values, name, target
+                    )
                 )
             elif f.references:
                 checks.append(
@@ -362,9 +388,64 @@ class PackageImport:
                     )
                 )
         own = getattr(self, f"_check_{table.name}", None)
+        if own is None and owned(table):
+            own = self._check_owned
         if own is not None:
             checks.append(own)
         return checks
+
+    def _network_row(self, table: Table, line: int, values: dict) -> None:
+        """A row of the network's own life: only who imports for the whole network brings it."""
+        if not self.writes_network:
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    "id",
+                    _("seule la coordination du réseau importe les lignes de ce tableau"),
+                )
+            )
+
+    def _check_owned(self, table: Table, line: int, values: dict) -> None:
+        """A row of a Cité's own table: its id is that Cité's (``_check_owners``) and is remembered
+        with its Cité for the rows that name it."""
+        if self._cite_ok(values["cite"]):
+            self._owned_id(table, line, values)
+            if isinstance(values["id"], str):
+                self.row_cite[table.name][values["id"]] = values["cite"]
+
+    def _ref_of_cite(self, table: Table, line: int, values: dict, name: str, target: str) -> None:
+        """``name`` names a row of ``target`` (in the package, or stored) of the row's own Cité."""
+        value, cite = values.get(name), values.get("cite")
+        if not isinstance(value, str) or not isinstance(cite, str):
+            return
+        owner = self.row_cite[target].get(value)
+        if owner is None:
+            owner = self._stored_cites(target).get(value)
+        if owner is None:
+            self.result.add(
+                Problem(
+                    table.filename,
+                    line,
+                    name,
+                    _("« %(v)s » ne désigne aucune ligne de %(t)s.csv") % {"v": value, "t": target},
+                )
+            )
+        elif owner != cite:
+            self.result.add(
+                Problem(
+                    table.filename, line, name, _("« %(v)s » est une ligne d'une autre Cité") % {"v": value}
+                )
+            )
+
+    def _stored_cites(self, target: str) -> dict[str, str]:
+        """{id: Cité slug} of the stored rows of ``target``, read once."""
+        if target not in self._stored_cite:
+            t = schema.table(target)
+            with network_scope():
+                pairs = t.model._base_manager.values_list(t.field("id").model_field, "cite__slug")
+                self._stored_cite[target] = {str(k): slug for k, slug in pairs}
+        return self._stored_cite[target]
 
     def _owned_id(self, table: Table, line: int, values: dict, given: str | None = None) -> None:
         """Queue the row's id for the check that it is not another Cité's (``_check_owners``)."""
@@ -380,9 +461,13 @@ class PackageImport:
         pending, self._pending[table.name] = self._pending[table.name], []
         if not pending:
             return
-        model = OWNED_IDS[table.name]
-        column = model._meta.get_field(table.field("id").model_field).column
-        stored = bulk.owners(model._meta.db_table, column, [p[1] for p in pending])
+        model = table.model
+        key = model._meta.get_field(table.field("id").model_field)
+        if table.name in RAW_OWNER_CHECK:
+            stored = bulk.owners(model._meta.db_table, key.column, [p[1] for p in pending])
+        else:  # through the ORM: a UUID is stored in the database's own form
+            rows = model._base_manager.filter(**{f"{key.name}__in": [p[1] for p in pending]})
+            stored = {str(k): (pk, c) for k, pk, c in rows.values_list(key.name, "pk", "cite_id")}
         slug = self._cite_slugs
         for line, row_id, cite, given in pending:
             if row_id in stored and slug[stored[row_id][1]] != cite:
@@ -565,8 +650,84 @@ class PackageImport:
             self.visit_is_interview[values["id"]] = values["outcome"] == Outcome.INTERVIEW
 
     def _check_activities(self, table, line, values):
-        if self._cite_ok(values["cite"]):
-            self._owned_id(table, line, values)
+        self._check_owned(table, line, values)
+
+    def _check_programme_events(self, table, line, values):
+        self._check_owned(table, line, values)
+        if isinstance(values["rrule"], str):
+            try:
+                series.validate_rule(values["rrule"])
+            except series.RuleError as exc:
+                self.result.add(Problem(table.filename, line, "rrule", str(exc)))
+        titles = [f.name for f in table.fields if f.model_field == "title" and f.key]
+        if not any(isinstance(values[name], str) for name in titles):
+            self.result.add(
+                Problem(
+                    table.filename, line, titles[0], _("un titre est obligatoire, dans une langue au moins")
+                )
+            )
+
+    def _check_sessions(self, table, line, values):
+        self._check_owned(table, line, values)
+        starts, ends = values["starts_at"], values["ends_at"]
+        if isinstance(starts, datetime.datetime) and isinstance(ends, datetime.datetime) and ends <= starts:
+            self.result.add(Problem(table.filename, line, "ends_at", _("doit suivre le début de la séance")))
+        capacity, registered = values["capacity"], values["registered"]
+        if isinstance(capacity, int) and isinstance(registered, int) and registered > capacity:
+            self.result.add(Problem(table.filename, line, "registered", _("plus d'inscrits que de places")))
+        uid = values["id"]
+        if not isinstance(uid, str):
+            return
+        if not isinstance(capacity, Problem):
+            self._session_capacity[uid] = (line, capacity)
+        seen = self._session_keys
+        for name, key in (
+            ("occurrence", (values["event"], values["occurrence"])),
+            ("activity", values["activity"]),
+        ):
+            if key is None or any(
+                isinstance(k, Problem) for k in (key if isinstance(key, tuple) else (key,))
+            ):
+                continue
+            if (name, key) in seen:
+                self.result.add(
+                    Problem(table.filename, line, name, _("une autre séance du paquet a déjà cette valeur"))
+                )
+            seen[(name, key)] = (line, uid)
+
+    def _after_sessions(self, table):
+        """A stored session that is not the row's own already stands for that occurrence of the
+        event, or already counts through that activity; a stored session keeps its registrations."""
+        keys = self._session_keys
+        if not keys:
+            return
+        uids = {uid for _line, uid in keys.values()}
+        with network_scope():
+            stored = Session._base_manager.filter(
+                models.Q(event__uid__in={k[0] for (n, k) in keys if n == "occurrence"})
+                | models.Q(activity__uid__in={k for (n, k) in keys if n == "activity"})
+                | models.Q(uid__in=uids)
+            ).values_list("uid", "event__uid", "occurrence", "activity__uid", "seats_taken")
+        capacity = self._session_capacity
+        for uid, event, occurrence, activity, taken in stored:
+            uid = str(uid)
+            for name, key in (("occurrence", (str(event), occurrence)), ("activity", activity)):
+                line, other = keys.get((name, key), (None, uid))
+                if other != uid:
+                    self.result.add(
+                        Problem(
+                            table.filename, line, name, _("une autre séance enregistrée a déjà cette valeur")
+                        )
+                    )
+            if uid in capacity and capacity[uid][1] is not None and taken > capacity[uid][1]:
+                self.result.add(
+                    Problem(
+                        table.filename,
+                        capacity[uid][0],
+                        "capacity",
+                        _("moins de places que d'inscrits (%(n)d)") % {"n": taken},
+                    )
+                )
 
     # -- pass 2: writing ---------------------------------------------------------------------
     #
@@ -588,7 +749,8 @@ class PackageImport:
             self.had_interviews = Interview._base_manager.exists()
             for table in schema.TABLES:
                 if package.has(table.filename):
-                    getattr(self, f"_write_{table.name}")(package, table)
+                    write = getattr(self, f"_write_{table.name}", self._write_records)
+                    write(package, table)
             for cite_id, counts in sorted(self.touched.items(), key=lambda item: item[0] or 0):
                 summary = {"source": self.name, **{what: dict(n) for what, n in sorted(counts.items())}}
                 audit_import(summary=summary, cite_id=cite_id, user=self.user, content_type_model=Visit)
@@ -626,16 +788,71 @@ class PackageImport:
 
     @staticmethod
     def _pks(model) -> dict:
-        """{key: pk} of a referenced model (its key is the ``id`` column of its table)."""
+        """{key: pk} of a referenced model (its key is the ``id`` column of its table, as text)."""
         key = next(t for t in schema.TABLES if t.model is model).field("id").model_field
-        return dict(model._base_manager.values_list(key, "pk"))
+        return {str(k): pk for k, pk in model._base_manager.values_list(key, "pk")}
 
-    def _lookups(self) -> dict:
-        """{table: {id: pk}} for the references a write turns into keys."""
-        return {"cites": self.cite_pk, "sites": self._pks(Site), "partners": self._pks(Partner)}
+    def _lookups(self, table: Table | None = None) -> dict:
+        """{table: {id: pk}} for the references a write turns into keys (and those of ``table``)."""
+        lookups = {"cites": self.cite_pk, "sites": self._pks(Site), "partners": self._pks(Partner)}
+        for f in table.fields if table is not None else ():
+            if f.references and f.references not in lookups:
+                lookups[f.references] = self._pks(schema.table(f.references).model)
+        return lookups
 
     def _plan(self, table: Table, lookups: dict) -> "WritePlan":
         return WritePlan(table, lookups)
+
+    def _write_records(self, package, table: Table) -> None:
+        """A table of records with an id (milestones, the programme, the representation log): an
+        upsert on the id, a row of another Cité left as it is, then its lists of links."""
+        rows = list(self._rows(package, table))
+        model = table.model
+        key = table.field("id").model_field
+        ids = [v["id"] for v in rows]
+        stored = {
+            str(k): cite_id
+            for k, cite_id in model._base_manager.filter(**{f"{key}__in": ids}).values_list(
+                key, "cite_id" if owned(table) else "pk"
+            )
+        }
+        keep = None
+        if owned(table):
+
+            def keep(plan, obj):
+                return stored.get(str(getattr(obj, key)), obj.cite_id) == obj.cite_id
+
+        plan = self._plan(table, self._lookups(table))
+        self._write_small(package, table, rows=rows, keep=keep, plan=plan)
+        links = [f for f in table.fields if f.type == "ids"]
+        if not links:
+            return
+        after = {
+            str(k): (pk, cite_id)
+            for k, pk, cite_id in model._base_manager.filter(**{f"{key}__in": ids}).values_list(
+                key, "pk", "cite_id" if owned(table) else "pk"
+            )
+        }
+        if owned(table):  # links only for the rows of the row's own Cité
+            rows = [v for v in rows if after[v["id"]][1] == self.cite_pk[v["cite"]]]
+        row_pk = {v["id"]: after[v["id"]][0] for v in rows}
+        relinked: set[int] = set()
+        for f in links:
+            m2m = model._meta.get_field(f.model_field)
+            through = m2m.remote_field.through
+            source, target = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
+            target_pk = self._pks(m2m.related_model)
+            wanted = {(row_pk[v["id"]], target_pk[t]) for v in rows for t in (v[f.name] or [])}
+            current = set(
+                through.objects.filter(**{f"{source}__in": row_pk.values()}).values_list(source, target)
+            )
+            for a, b in current - wanted:
+                through.objects.filter(**{source: a, target: b}).delete()
+            through.objects.bulk_create([through(**{source: a, target: b}) for a, b in wanted - current])
+            relinked |= {a for a, _b in wanted ^ current}
+        for v in rows:  # a stored row whose links changed (a new row was counted as created)
+            if v["id"] in stored and row_pk[v["id"]] in relinked:
+                self._count(self.cite_pk[v["cite"]] if owned(table) else None, "changed", table.name)
 
     def _counted(self, table: str, model, columns: list[str], cite_at: int | None, n_key: int, write) -> None:
         """Run ``write`` on a small table and count, per Cité, the rows it created, changed, deleted."""
@@ -655,10 +872,12 @@ class PackageImport:
             if k not in after:
                 self._count(cite_of(row), "deleted", table)
 
-    def _write_small(self, package, table: Table, *, rows=None, keep=None, create_only: bool = False) -> None:
+    def _write_small(
+        self, package, table: Table, *, rows=None, keep=None, create_only: bool = False, plan=None
+    ) -> None:
         """A small table through the ORM: an upsert on its key (``create_only``: new keys only),
         counted per Cité. ``keep(plan, obj)`` leaves out the objects it refuses."""
-        plan = self._plan(table, self._lookups())
+        plan = plan or self._plan(table, self._lookups())
         objs = [plan.instance(v) for v in (rows if rows is not None else self._rows(package, table))]
         if keep is not None:
             objs = [o for o in objs if keep(plan, o)]
@@ -876,8 +1095,18 @@ class WritePlan:
     def __init__(self, table: Table, lookups: dict):
         self.table = table
         meta = table.model._meta
-        self.fields = [(f, meta.get_field(f.model_field)) for f in table.fields if f.type != "ids"]
-        self.names = [f.name for f, _mf in self.fields]
+        self.fields = [
+            (f, meta.get_field(f.model_field)) for f in table.fields if f.type != "ids" and not f.key
+        ]
+        # A text per language: the columns of one model field together, as {language: text}.
+        texts: dict[str, list[tuple[str, str]]] = {}
+        for f in table.fields:
+            if f.key:
+                texts.setdefault(f.model_field, []).append((f.key, f.name))
+        self.texts = list(texts.values())
+        for name in texts:
+            self.fields.append((Field(name, "text", attr=name), meta.get_field(name)))
+        self.names = [f.name for f, _mf in self.fields[: len(self.fields) - len(self.texts)]]
         self.attnames = [mf.attname for _f, mf in self.fields]
         key = set(table.primary_key)
         self.key_names = [mf.name for f, mf in self.fields if f.name in key]
@@ -889,8 +1118,12 @@ class WritePlan:
         cite = next((mf for f, mf in self.fields if f.references == "cites" and f.name not in key), None)
         self.scope_attnames = [cite.attname] if cite else []
         self.scope_column = cite.column if cite else None
-        self.update_names = [mf.name for f, mf in self.fields if f.name not in key and mf is not cite]
-        self.update_attnames = [mf.attname for f, mf in self.fields if f.name not in key and mf is not cite]
+        fixed = {f.model_field for f in table.fields if not f.update}  # written on creation only
+        updated = [
+            mf for f, mf in self.fields if f.name not in key and mf is not cite and mf.name not in fixed
+        ]
+        self.update_names = [mf.name for mf in updated]
+        self.update_attnames = [mf.attname for mf in updated]
         # Per column: what turns the parsed cell into the stored value (None: as it is).
         self.convert: list = []
         for f, mf in self.fields:
@@ -905,6 +1138,7 @@ class WritePlan:
                 self.convert.append(lambda v, q=places: None if v is None else v.quantize(q))
             else:
                 self.convert.append(None)
+        self.convert = self.convert[: len(self.names)]
         self.fixups = [(i, fn) for i, fn in enumerate(self.convert) if fn is not None]
         self.get = operator.itemgetter(*self.names) if len(self.names) > 1 else lambda v: (v[self.names[0]],)
         # Model columns that no package column fills, and that take no NULL: their default.
@@ -919,6 +1153,8 @@ class WritePlan:
         row = list(self.get(values))
         for i, fn in self.fixups:
             row[i] = fn(row[i])
+        for pairs in self.texts:
+            row.append({key: values[name] for key, name in pairs if values[name] is not None})
         return row
 
     def instance(self, values: dict):
@@ -947,11 +1183,7 @@ class WritePlan:
             for mf in self.extra
         ]
         columns = [mf.column for _f, mf in self.fields] + [mf.column for mf in self.extra]
-        update = [
-            mf.column
-            for f, mf in self.fields
-            if f.name not in self.table.primary_key and mf.column != self.scope_column
-        ]
+        update = [self.table.model._meta.get_field(name).column for name in self.update_names]
         rows = [self.row(v) + extra_values for v in batch]
         return set(
             bulk.upsert(

@@ -18,7 +18,19 @@ column added here — or by a test — reaches every one of them.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.governance.models import (
+    Delegation,
+    EventRole,
+    Intervention,
+    Milestone,
+    MilestoneKind,
+    NetworkMembership,
+    Precision,
+    RepresentationEvent,
+)
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import (
     ActivityKind,
@@ -34,6 +46,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
+from cdm.programme.models import Event, Format, Role, Session, SessionStatus
 
 SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
@@ -61,8 +74,25 @@ TYPES = {
     "boolean": Type("boolean", None, "`true` or `false`"),
     "enum": Type("string", None, "one value of the vocabulary"),
     "ids": Type("string", "^[a-z0-9][a-z0-9-]*(;[a-z0-9][a-z0-9-]*)*$", "identifiers separated by `;`"),
+    "uuid": Type(
+        "string",
+        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        "UUID, lower-case, e.g. 0b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+    ),
+    "datetime": Type(
+        "datetime",
+        None,
+        "date and time with its UTC offset, YYYY-MM-DDTHH:MM+HH:MM (without the offset: the network's time zone)",
+    ),
+    "url": Type("string", "^https?://\\S+$", "web address beginning with http:// or https://"),
+    "language": Type("string", "^[a-z]{2}$", "ISO 639-1 language code, e.g. fr"),
+    "dates": Type(
+        "string",
+        "^[0-9]{4}-[0-9]{2}-[0-9]{2}(;[0-9]{4}-[0-9]{2}-[0-9]{2})*$",
+        "dates YYYY-MM-DD separated by `;`",
+    ),
 }
-TEXT_TYPES = frozenset({"slug", "id", "text"})
+TEXT_TYPES = frozenset({"slug", "id", "text", "url"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +108,8 @@ class Field:
     references: str = ""  # a table's name: the value is one of that table's ids (``ids``: each of them)
     after: str = ""  # another date column of the row that this one may not precede
     attr: str = ""  # the model field storing it, when not named like the column
+    key: str = ""  # a text per language: the key of this column's text in the model's JSON field ``attr``
+    update: bool = True  # False: written when the row is created, never changed by a re-import
 
     @property
     def model_field(self) -> str:
@@ -91,6 +123,7 @@ class Table:
     model: type
     primary_key: tuple[str, ...] = ()
     description: str = ""
+    network: bool = False  # rows of the network's own life: imported only by who imports for the network
 
     @property
     def filename(self) -> str:
@@ -126,6 +159,102 @@ def cite(**kw) -> Field:
 def site(**kw) -> Field:
     return Field(
         "site", "slug", max_length=64, references="sites", description="one of the Cité's sites", **kw
+    )
+
+
+def uid(type_: str = "id", **kw) -> Field:
+    return Field("id", type_, True, max_length=64, attr="uid", **kw)
+
+
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def per_language(name: str, max_length: int, description: str) -> tuple[Field, ...]:
+    """One text column per language CDM offers (``title_fr``, ``title_nl``…), stored together."""
+    return tuple(
+        Field(f"{name}_{code}", "text", max_length=max_length, attr=name, key=code, description=description)
+        for code in languages()
+    )
+
+
+def _programme_tables() -> tuple["Table", ...]:
+    return (
+        Table(
+            "programme_events",
+            (
+                uid("uuid"),
+                cite(),
+                enum("format", Format, True, description="the first three are the workshops of `activities`"),
+                enum("role", Role, True, description="co-organised counts as organised in the figures"),
+                *per_language("title", 200, "at least one language"),
+                *per_language("description", 5000, ""),
+                enum("theme", Theme, True),
+                Field("target_public", "text"),
+                Field("starts_at", "datetime", True, description="the first session's start"),
+                Field("duration_minutes", "integer", True, minimum=1, maximum=100_000),
+                Field(
+                    "rrule",
+                    "text",
+                    max_length=300,
+                    description="iCalendar RRULE of a series, e.g. FREQ=WEEKLY;BYDAY=TU; empty: one session",
+                ),
+                Field("exdates", "dates", description="the series' dates without a session"),
+                site(),
+                Field("venue_name", "text", description="an outside venue"),
+                Field("venue_address", "text", max_length=300),
+                Field("online_url", "url"),
+                Field("partners", "ids", references="partners", description="co-organisers"),
+                Field(
+                    "capacity", "integer", minimum=0, maximum=100_000, description="empty: no registration"
+                ),
+                Field("language", "language"),
+                Field("accessibility", "text", max_length=500),
+                Field("featured", "boolean"),
+                Field("published", "boolean"),
+            ),
+            Event,
+            primary_key=("id",),
+            description="A Cité's programme: the workshops and events it plans, once or as a series",
+        ),
+        Table(
+            "sessions",
+            (
+                uid("uuid"),
+                cite(),
+                Field("event", "uuid", True, max_length=64, references="programme_events"),
+                Field(
+                    "occurrence", "datetime", True, description="the occurrence of the series it stands for"
+                ),
+                Field("starts_at", "datetime", True),
+                Field("ends_at", "datetime", True, after="starts_at", description="after its start"),
+                enum("status", SessionStatus),
+                Field("detached", "boolean", description="changed on its own, apart from its series"),
+                site(),
+                Field(
+                    "capacity", "integer", minimum=0, maximum=100_000, description="empty: no registration"
+                ),
+                Field(
+                    "registered",
+                    "integer",
+                    minimum=0,
+                    maximum=100_000,
+                    attr="seats_taken",
+                    update=False,
+                    description="seats taken (a count: nobody is named); kept by CDM once the session exists",
+                ),
+                Field(
+                    "activity",
+                    "id",
+                    max_length=64,
+                    references="activities",
+                    description="the activity that counts it, once attendance is entered",
+                ),
+            ),
+            Session,
+            primary_key=("id",),
+            description="The sessions of the programme: when, where, seats, and the activity counting each",
+        ),
     )
 
 
@@ -291,6 +420,101 @@ TABLES: tuple[Table, ...] = (
         primary_key=("cite", "year"),
         description="A Cité's resources at the end of a year",
     ),
+    Table(
+        "milestones",
+        (
+            uid(),
+            cite(),
+            enum("kind", MilestoneKind, True),
+            Field("date", "date", True),
+            enum("precision", Precision, description="`month`: the day is not known"),
+            Field(
+                "text",
+                "text",
+                max_length=2000,
+                description="the report's sentence; empty: written from kind and date",
+            ),
+            Field("renewal_due_on", "date", after="date", description="for a label: its next renewal"),
+            Field("public", "boolean", description="shown on the Cité's public page (empty: true)"),
+        ),
+        Milestone,
+        primary_key=("id",),
+        description="Members' milestones: joined, labelled, opened, inaugurated, moved, closed",
+    ),
+    *_programme_tables(),
+    Table(
+        "representation_events",
+        (
+            uid(),
+            Field("title", "text", True),
+            enum("role", EventRole, True),
+            Field("organiser", "text"),
+            Field("place", "text"),
+            Field("country", "country"),
+            Field("online", "boolean"),
+            Field("starts_on", "date", True),
+            Field("ends_on", "date", after="starts_on"),
+            Field("cites_present", "ids", references="cites", description="the Cités present"),
+            Field("stand", "boolean", description="a stand held by the network"),
+            Field("workshops", "integer", minimum=0, maximum=1000, description="workshops given"),
+            Field("round_tables", "integer", minimum=0, maximum=1000, description="round tables led"),
+            Field("description", "text", max_length=5000),
+            Field("url", "url"),
+        ),
+        RepresentationEvent,
+        primary_key=("id",),
+        description="Representation: events the network attended, co-organised or contributed to",
+        network=True,
+    ),
+    Table(
+        "delegations",
+        (
+            uid(),
+            Field("date", "date", True),
+            Field("end_date", "date", after="date"),
+            Field("organisation", "text", True, max_length=300),
+            Field("country", "country"),
+            Field("online", "boolean"),
+            Field("description", "text", max_length=5000),
+        ),
+        Delegation,
+        primary_key=("id",),
+        description="Representation: delegations received by the network",
+        network=True,
+    ),
+    Table(
+        "interventions",
+        (
+            uid(),
+            Field("date", "date", True),
+            Field("place", "text"),
+            Field("country", "country"),
+            Field("online", "boolean"),
+            Field("theme", "text", True, max_length=300),
+            Field("organiser", "text", max_length=300),
+            Field("audience", "text", max_length=300),
+        ),
+        Intervention,
+        primary_key=("id",),
+        description="Representation: the network's talks and contributions elsewhere",
+        network=True,
+    ),
+    Table(
+        "memberships",
+        (
+            uid(),
+            Field("name", "text", True),
+            Field("acronym", "text", max_length=30),
+            Field("since", "date"),
+            Field("until", "date", after="since"),
+            Field("description", "text", max_length=5000),
+            Field("url", "url"),
+        ),
+        NetworkMembership,
+        primary_key=("id",),
+        description="Representation: the network's memberships of European networks (LLLP…)",
+        network=True,
+    ),
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -320,6 +544,8 @@ def field_schema(f: Field) -> dict:
         constraints["maximum"] = f.maximum
     if f.type == "date":
         spec["format"] = "%Y-%m-%d"
+    if f.type == "datetime":
+        spec["format"] = "%Y-%m-%dT%H:%M%z"
     if f.type == "boolean":
         spec["trueValues"], spec["falseValues"] = ["true"], ["false"]
     if constraints:
@@ -425,6 +651,16 @@ def describe() -> str:
         "- An id that exists in another Cité is refused: an import never changes a row's Cité.",
         "- A `site` is one of the row's Cité's sites; an interview's visit has the outcome `interview`;",
         "  a contribution's partner has a partnership with the Cité.",
+        "- The network's own records (`"
+        + "`, `".join(t.name for t in TABLES if t.network)
+        + "`) are imported only by who",
+        "  imports for the whole network; a Cité's export leaves them empty.",
+        "- A session's event, site and activity are its Cité's; one session per occurrence of an event,",
+        "  one session per activity; `registered` is written when a session is created, then kept by",
+        "  CDM's registrations. A programme event has a title in one language at least.",
+        "- A text per language (`title_fr`, `title_en`…) is one column per language CDM offers.",
+        "- The export of a year holds its milestones, its sessions with their events, its representation",
+        "  records and the memberships active during it.",
         "- Free text that a spreadsheet would run as a formula (beginning with `=`, `+`, `-`, `@`) is",
         "  exported with a leading `'`, which the import takes off.",
         "",

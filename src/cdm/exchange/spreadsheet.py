@@ -34,6 +34,11 @@ TYPE_HELP = {
     "boolean": lambda f: _("true ou false"),
     "enum": lambda f: _("une valeur de la liste : %(v)s") % {"v": ", ".join(f.choices)},
     "ids": lambda f: _("identifiants séparés par « ; »"),
+    "uuid": lambda f: _("identifiant UUID, par exemple 0b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10"),
+    "datetime": lambda f: _("date et heure AAAA-MM-JJTHH:MM, avec ou sans décalage horaire (+01:00)"),
+    "url": lambda f: _("adresse web commençant par http:// ou https://"),
+    "language": lambda f: _("code de langue ISO 639-1, par exemple fr"),
+    "dates": lambda f: _("dates AAAA-MM-JJ séparées par « ; »"),
 }
 
 

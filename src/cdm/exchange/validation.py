@@ -7,8 +7,12 @@ column whose cells repeat (vocabularies, dates, references, numbers…) remember
 
 import datetime
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -21,13 +25,17 @@ TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d\Z")
 LANGUAGE = re.compile(r"[a-z]{2}\Z")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INTEGER = re.compile(r"[+-]?\d{1,15}\Z")
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?\Z")
+URL = URLValidator(schemes=["http", "https"])
 
 
 class CellError(ValueError):
     pass
 
 
-MEMO_TYPES = frozenset({"slug", "enum", "country", "date", "time", "boolean", "integer", "number"})
+MEMO_TYPES = frozenset(
+    {"slug", "enum", "country", "date", "time", "boolean", "integer", "number", "language", "datetime"}
+)
 """Types whose parsed value is immutable and whose cells repeat: answers are remembered."""
 MEMO_SIZE = 10_000  # answers remembered per column, at most
 
@@ -81,14 +89,51 @@ def _parse(field: Field, raw: str):
     if kind in {"text", "id"}:
         # The export protects free text from spreadsheets' formulas (cells.py): undone here.
         value = formula_unquote(value)
-    if kind in {"text", "id", "slug"}:
+    if kind in {"text", "id", "slug", "url"}:
         if len(value) > field.max_length:
             raise CellError(_("trop long (%(n)d caractères au plus)") % {"n": field.max_length})
         if kind == "slug" and not SLUG.match(value):
             raise CellError(
                 _("« %(v)s » n'est pas un identifiant (minuscules, chiffres et tirets)") % {"v": value}
             )
+        if kind == "url":
+            try:
+                URL(value)
+            except ValidationError:
+                raise CellError(
+                    _("« %(v)s » n'est pas une adresse web commençant par http:// ou https://")
+                    % {"v": value[:50]}
+                ) from None
         return value
+    if kind == "uuid":
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise CellError(_("« %(v)s » n'est pas un UUID") % {"v": value[:50]}) from None
+    if kind == "language":
+        if not LANGUAGE.match(value):
+            raise CellError(_("« %(v)s » n'est pas un code de langue ISO 639-1") % {"v": value[:50]})
+        return value
+    if kind == "dates":
+        try:
+            days = sorted({datetime.date.fromisoformat(d) for d in value.split(";") if DATE.match(d)})
+            if len(days) != len(set(value.split(";"))):
+                raise ValueError
+        except ValueError:
+            raise CellError(_("une liste de dates AAAA-MM-JJ séparées par « ; » est attendue")) from None
+        return [d.isoformat() for d in days]
+    if kind == "datetime":
+        try:
+            if not DATETIME.match(value):
+                raise ValueError
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise CellError(
+                _("« %(v)s » n'est pas une date et heure AAAA-MM-JJTHH:MM+HH:MM") % {"v": value[:50]}
+            ) from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_default_timezone())
+        return moment
     if kind == "enum":
         if value not in field.choices:
             raise CellError(

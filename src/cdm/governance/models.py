@@ -7,6 +7,7 @@ team are personal data: purpose and retention in ``docs/personal-data.md``.
 """
 
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,6 +39,16 @@ class Record(models.Model):
 
     class Meta:
         abstract = True
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def uid_field():
+    """The record's id in the data package (``cdm.exchange``): kept across databases, so that
+    importing a corrected package updates the record instead of adding a second one."""
+    return models.CharField(_("identifiant"), max_length=64, unique=True, default=new_uid, editable=False)
 
 
 def paper_field(verbose_name):
@@ -300,6 +311,7 @@ class Precision(models.TextChoices):
 class Milestone(Record):
     """A dated event in a member's life, shown on its public page and counted in the report."""
 
+    uid = uid_field()
     cite = models.ForeignKey(
         "network.Cite", on_delete=models.CASCADE, related_name="milestones", verbose_name=_("Cité")
     )
@@ -365,6 +377,7 @@ class EventRole(models.TextChoices):
 class RepresentationEvent(Record):
     """An event where the network (and its members) showed the concept: stand, workshops, round tables."""
 
+    uid = uid_field()
     title = models.CharField(_("titre"), max_length=200)
     role = models.CharField(_("rôle du réseau"), max_length=20, choices=EventRole.choices)
     organiser = models.CharField(_("organisé par"), max_length=200, blank=True)
@@ -398,6 +411,7 @@ class RepresentationEvent(Record):
 class Delegation(Record):
     """A delegation received by the network (on site or online)."""
 
+    uid = uid_field()
     date = models.DateField(_("du"))
     end_date = models.DateField(_("au"), null=True, blank=True)
     organisation = models.CharField(_("organisation"), max_length=300)
@@ -418,6 +432,7 @@ class Delegation(Record):
 class Intervention(Record):
     """A talk or a contribution of the network elsewhere: where, theme, audience."""
 
+    uid = uid_field()
     date = models.DateField(_("date"))
     place = models.CharField(_("lieu"), max_length=200, blank=True)
     country = CountryField(_("pays"), blank=True)
@@ -438,6 +453,7 @@ class Intervention(Record):
 class NetworkMembership(Record):
     """The network's membership of another network (LLLP and the like)."""
 
+    uid = uid_field()
     name = models.CharField(_("réseau"), max_length=200)
     acronym = models.CharField(_("sigle"), max_length=30, blank=True)
     since = models.DateField(_("depuis"), null=True, blank=True)

@@ -1,0 +1,376 @@
+"""The data package carries the network's life and the programme: members' milestones, the
+representation log (events, delegations, interventions, memberships), the programme's events and
+their sessions. Exported and imported like the other tables: round trip, tenancy, errors."""
+
+import csv
+import datetime
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone, translation
+from django_scopes import scopes_disabled
+from frictionless import validate
+
+from cdm.accounts.models import Role, User
+from cdm.exchange.exporter import export_package
+from cdm.exchange.importer import import_package
+from cdm.governance.models import Delegation, Intervention, Milestone, NetworkMembership, RepresentationEvent
+from cdm.network.models import Cite, Partner
+from cdm.programme import services
+from cdm.programme.models import Event, Session
+
+from .conftest import SAMPLE
+
+NEW_TABLES = [
+    "milestones",
+    "programme_events",
+    "sessions",
+    "representation_events",
+    "delegations",
+    "interventions",
+    "memberships",
+]
+PARIS = timezone.get_fixed_timezone(60)  # 2024-03: Paris is UTC+1
+
+
+def records() -> dict:
+    """Every record of the new tables, as text, without the database's own keys."""
+    with scopes_disabled():
+        out = {
+            "milestones": Milestone.objects.values_list(
+                "uid", "cite__slug", "kind", "date", "precision", "text", "renewal_due_on", "public"
+            ),
+            "representation_events": RepresentationEvent.objects.values_list(
+                "uid",
+                "title",
+                "role",
+                "organiser",
+                "place",
+                "country",
+                "online",
+                "starts_on",
+                "ends_on",
+                "stand",
+                "workshops",
+                "round_tables",
+                "description",
+                "url",
+            ),
+            "delegations": Delegation.objects.values_list(
+                "uid", "date", "end_date", "organisation", "country", "online", "description"
+            ),
+            "interventions": Intervention.objects.values_list(
+                "uid", "date", "place", "country", "online", "theme", "organiser", "audience"
+            ),
+            "memberships": NetworkMembership.objects.values_list(
+                "uid", "name", "acronym", "since", "until", "description", "url"
+            ),
+            "programme_events": Event.objects.values_list(
+                "uid",
+                "cite__slug",
+                "format",
+                "role",
+                "title",
+                "description",
+                "theme",
+                "target_public",
+                "starts_at",
+                "duration_minutes",
+                "rrule",
+                "exdates",
+                "site__slug",
+                "venue_name",
+                "venue_address",
+                "online_url",
+                "capacity",
+                "language",
+                "accessibility",
+                "featured",
+                "published",
+            ),
+            "sessions": Session.objects.values_list(
+                "uid",
+                "cite__slug",
+                "event__uid",
+                "occurrence",
+                "starts_at",
+                "ends_at",
+                "status",
+                "detached",
+                "site__slug",
+                "capacity",
+                "seats_taken",
+                "activity__uid",
+                "activity__participants",
+            ),
+        }
+        out = {name: sorted(map(str, rows)) for name, rows in out.items()}
+        out["cites_present"] = sorted(
+            RepresentationEvent.objects.values_list("uid", "cites_present__slug").exclude(cites_present=None)
+        )
+        out["event_partners"] = sorted(map(str, Event.objects.values_list("uid", "partners__slug")))
+    return out
+
+
+@pytest.fixture
+def network_life(db):
+    """The sample's year 2024, with Porto's milestones and programme and the network's representation."""
+    assert import_package(SAMPLE).ok
+    coordinator = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
+    with scopes_disabled():
+        porto, bruxelles = Cite.objects.get(slug="porto"), Cite.objects.get(slug="bruxelles")
+        partner = Partner.objects.filter(partnerships__cite=porto).order_by("slug").first()
+        site = porto.sites.order_by("slug").first()
+        Milestone.objects.create(
+            cite=porto, kind="inaugurated", date=datetime.date(2024, 3, 5), text="Porto inaugure ses locaux."
+        )
+        Milestone.objects.create(
+            cite=porto,
+            kind="label_operating",
+            date=datetime.date(2024, 6, 1),
+            precision="month",
+            renewal_due_on=datetime.date(2028, 6, 1),
+            public=False,
+        )
+        printemps = RepresentationEvent.objects.create(
+            title="Printemps des compétences",
+            role="co_organised",
+            organiser="Réseau",
+            place="Paris",
+            country="FR",
+            starts_on=datetime.date(2024, 4, 10),
+            ends_on=datetime.date(2024, 4, 11),
+            stand=True,
+            workshops=3,
+            round_tables=1,
+            url="https://example.org/printemps",
+        )
+        printemps.cites_present.set([porto, bruxelles])
+        Delegation.objects.create(
+            date=datetime.date(2024, 5, 2), organisation="=Ministère du Québec", country="CA"
+        )
+        Intervention.objects.create(
+            date=datetime.date(2024, 9, 12), place="Lisbonne", country="PT", theme="Orientation", online=True
+        )
+        NetworkMembership.objects.create(
+            name="Lifelong Learning Platform", acronym="LLLP", since=datetime.date(2019, 1, 1)
+        )
+        event = Event(
+            cite=porto,
+            format="participatory_workshop",
+            role="co_organized",
+            title={"fr": "Atelier CV", "pt": "Oficina de CV"},
+            description={"fr": "Votre CV,\nrelu."},
+            theme="job",
+            starts_at=datetime.datetime(2024, 3, 5, 14, 0, tzinfo=PARIS),
+            duration_minutes=90,
+            rrule="FREQ=WEEKLY;COUNT=3",
+            exdates=["2024-03-12"],
+            site=site,
+            capacity=12,
+            featured=True,
+        )
+        services.event_save(user=coordinator, event=event, partners=[partner])
+        sessions = list(Session.objects.filter(event=event).order_by("starts_at"))
+        assert len(sessions) == 2
+        Session.objects.filter(pk=sessions[1].pk).update(seats_taken=5)
+        services.attendance_record(user=coordinator, session=sessions[0], participants=9)
+    return coordinator
+
+
+def rows(path: Path, name: str) -> list[dict]:
+    with open(path / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_network_life_and_the_programme_go_round_trip(network_life, tmp_path):
+    before = records()
+    assert all(before[name] for name in NEW_TABLES)
+    counts = export_package(tmp_path / "first", year=2024)
+    assert {name: counts[name] for name in NEW_TABLES} == {
+        "milestones": 2,
+        "programme_events": 1,
+        "sessions": 2,
+        "representation_events": 1,
+        "delegations": 1,
+        "interventions": 1,
+        "memberships": 1,
+    }
+    report = validate(str(tmp_path / "first" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    (event,) = rows(tmp_path / "first", "programme_events")
+    assert (event["title_fr"], event["title_pt"], event["title_en"]) == ("Atelier CV", "Oficina de CV", "")
+    assert event["starts_at"] == "2024-03-05T14:00+01:00" and event["exdates"] == "2024-03-12"
+    (printemps,) = rows(tmp_path / "first", "representation_events")
+    assert printemps["cites_present"] == "bruxelles;porto"
+    # A text a spreadsheet would run as a formula is written safe, and read back as it was.
+    assert rows(tmp_path / "first", "delegations")[0]["organisation"] == "'=Ministère du Québec"
+
+    shutil.make_archive(str(tmp_path / "first"), "zip", tmp_path / "first")
+    call_command("flush", interactive=False, verbosity=0)
+    assert import_package(tmp_path / "first.zip").ok
+    assert records() == before
+    assert import_package(tmp_path / "first.zip").ok  # twice: nothing changes
+    assert records() == before
+    export_package(tmp_path / "second.zip", year=2024)
+    first = {p.name: p.read_bytes() for p in (tmp_path / "first").iterdir()}
+    second = zipfile.ZipFile(tmp_path / "second.zip")
+    for name in second.namelist():
+        assert second.read(name) == first[name], name
+
+
+def test_a_cites_export_has_its_milestones_and_sessions_but_not_the_networks_records(network_life, tmp_path):
+    export_package(tmp_path / "porto", year=2024, cite="porto")
+    assert len(rows(tmp_path / "porto", "milestones")) == 2
+    assert len(rows(tmp_path / "porto", "sessions")) == 2
+    for name in ["representation_events", "delegations", "interventions", "memberships"]:
+        assert rows(tmp_path / "porto", name) == []
+    export_package(tmp_path / "geneve", year=2024, cite="geneve")
+    assert rows(tmp_path / "geneve", "milestones") == rows(tmp_path / "geneve", "sessions") == []
+
+
+def test_a_package_of_2024_without_the_new_tables_imports_and_exports_as_before(db, tmp_path):
+    result = import_package(SAMPLE)
+    assert result.ok and not set(NEW_TABLES) & set(result.rows)
+    export_package(tmp_path / "out", year=2024)
+    for name in NEW_TABLES:
+        assert (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8").count("\n") == 1  # the header
+    for name in ["cites", "sites", "partners", "visits", "activities"]:
+        with open(SAMPLE / f"{name}.csv", encoding="utf-8") as f:
+            header = next(csv.reader(f))
+        assert list(rows(tmp_path / "out", name)[0]) == header
+    descriptor = json.loads((tmp_path / "out" / "datapackage.json").read_text())
+    assert set(NEW_TABLES) <= {r["name"] for r in descriptor["resources"]}
+    assert validate(str(tmp_path / "out" / "datapackage.json")).valid
+
+
+# -- tenancy -------------------------------------------------------------------------------------
+@pytest.fixture
+def porto_manager(db):
+    assert import_package(SAMPLE).ok
+    manager = User.objects.create_user("manager-porto", password="pw", role=Role.MANAGER)
+    with scopes_disabled():
+        manager.cites.add(Cite.objects.get(slug="porto"))
+    return manager
+
+
+def package_of(tmp_path, **tables) -> Path:
+    """A package holding Porto's row of cites.csv and the given tables ({name: [row dict]})."""
+    folder = tmp_path / "package"
+    folder.mkdir()
+    with open(SAMPLE / "cites.csv", encoding="utf-8") as f:
+        porto = [row for row in csv.DictReader(f) if row["id"] == "porto"]
+    for name, table_rows in {"cites": porto, **tables}.items():
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(table_rows[0]))
+            writer.writeheader()
+            writer.writerows(table_rows)
+    return folder
+
+
+def milestone(cite="porto", **kw):
+    return {"id": "m-1", "cite": cite, "kind": "inaugurated", "date": "2024-03-05", **kw}
+
+
+def test_a_manager_brings_their_cites_milestone(porto_manager, tmp_path):
+    assert import_package(package_of(tmp_path, milestones=[milestone()]), user=porto_manager).ok
+    with scopes_disabled():
+        assert list(Milestone.objects.values_list("cite__slug", "kind")) == [("porto", "inaugurated")]
+
+
+def test_a_manager_cannot_import_a_milestone_for_another_cite(porto_manager, tmp_path):
+    result = import_package(package_of(tmp_path, milestones=[milestone("bruxelles")]), user=porto_manager)
+    assert [(p.file, p.row, p.field) for p in result.problems] == [("milestones.csv", 2, "cite")]
+    assert "bruxelles" in result.problems[0].reason
+    with scopes_disabled():
+        assert not Milestone.objects.exists()
+
+
+def test_a_milestone_id_of_another_cite_is_refused(porto_manager, tmp_path):
+    with scopes_disabled():
+        Milestone.objects.create(
+            uid="m-1", cite=Cite.objects.get(slug="bruxelles"), kind="opened", date=datetime.date(2020, 1, 1)
+        )
+    result = import_package(package_of(tmp_path, milestones=[milestone()]), user=porto_manager)
+    assert [(p.file, p.row, p.field) for p in result.problems] == [("milestones.csv", 2, "id")]
+    with scopes_disabled():
+        assert Milestone.objects.get(uid="m-1").cite.slug == "bruxelles"
+
+
+def test_the_networks_records_are_imported_only_for_the_network(porto_manager, tmp_path):
+    delegation = {"id": "d-1", "date": "2024-05-02", "organisation": "Ministère"}
+    event = {
+        "id": "e-1",
+        "title": "Salon",
+        "role": "attended",
+        "starts_on": "2024-04-10",
+        "cites_present": "porto",
+    }
+    package = package_of(tmp_path, delegations=[delegation], representation_events=[event])
+    result = import_package(package, user=porto_manager)
+    assert {(p.file, p.row, p.field) for p in result.problems} == {
+        ("delegations.csv", 2, "id"),
+        ("representation_events.csv", 2, "id"),
+    }
+    with scopes_disabled():
+        assert not Delegation.objects.exists() and not RepresentationEvent.objects.exists()
+    coordinator = User.objects.create_user("coord", password="pw", role=Role.COORDINATOR)
+    assert import_package(package, user=coordinator).ok
+    with scopes_disabled():
+        assert list(RepresentationEvent.objects.values_list("title", "cites_present__slug")) == [
+            ("Salon", "porto")
+        ]
+
+
+# -- errors --------------------------------------------------------------------------------------
+def test_a_malformed_date_names_the_field_in_the_users_language(porto_manager, tmp_path):
+    package = package_of(tmp_path, milestones=[milestone(date="05/03/2024")])
+    result = import_package(package, user=porto_manager)
+    assert [(p.file, p.row, p.field) for p in result.problems] == [("milestones.csv", 2, "date")]
+    assert "n'est pas une date AAAA-MM-JJ" in result.problems[0].reason
+    with translation.override("en"):
+        result = import_package(package, user=porto_manager)
+    assert "is not a YYYY-MM-DD date" in result.problems[0].reason
+
+
+def test_a_sessions_errors_are_named(porto_manager, tmp_path):
+    event = {
+        "id": "0b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+        "cite": "porto",
+        "format": "forum",
+        "role": "organized",
+        "title_fr": "",
+        "theme": "job",
+        "starts_at": "2024-03-05T14:00+01:00",
+        "duration_minutes": "60",
+        "rrule": "FREQ=SOMETIMES",
+    }
+    session = {
+        "id": "1b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+        "cite": "porto",
+        "event": event["id"],
+        "occurrence": "2024-03-05T14:00+01:00",
+        "starts_at": "2024-03-05 14h",
+        "ends_at": "2024-03-05T15:00+01:00",
+        "capacity": "3",
+        "registered": "4",
+    }
+    again = {**session, "id": "2b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10", "starts_at": "2024-03-05T14:00+01:00"}
+    result = import_package(
+        package_of(tmp_path, programme_events=[event], sessions=[session, again]), user=porto_manager
+    )
+    assert {(p.file, p.row, p.field) for p in result.problems} == {
+        ("programme_events.csv", 2, "title_fr"),  # no title in any language
+        ("programme_events.csv", 2, "rrule"),
+        ("sessions.csv", 2, "starts_at"),
+        ("sessions.csv", 2, "registered"),
+        ("sessions.csv", 3, "registered"),
+        ("sessions.csv", 3, "occurrence"),  # the same occurrence of the event twice
+    }
+    with scopes_disabled():
+        assert not Event.objects.exists() and not Session.objects.exists()
