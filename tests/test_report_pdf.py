@@ -118,3 +118,65 @@ def test_the_html_report_passes_axe_in_every_language(page, live_server, transac
     page.goto(f"{live_server.url}/{language}/report/2024/")
     assert page.locator("#sec-figures").is_visible()
     assert axe_violations(page) == []
+
+
+@pytest.fixture
+def featured(year_2024, settings, tmp_path):
+    """A featured event of 2024 with its picture, and a session of it with its seats."""
+    import datetime
+    import io
+
+    from django.core.files.base import ContentFile
+    from django_scopes import scopes_disabled
+    from PIL import Image
+
+    from cdm.network.models import Cite
+    from cdm.programme.models import Event, Session
+
+    settings.VAR_DIR = tmp_path / "var"
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 80), (31, 95, 153)).save(picture, "PNG")
+    with scopes_disabled():
+        cite = Cite.objects.get(slug="porto")
+        starts = datetime.datetime(2024, 5, 14, 9, 0, tzinfo=datetime.UTC)
+        event = Event(
+            cite=cite,
+            format="forum",
+            title={"fr": "Forum de l'emploi des femmes", "en": "Women's job fair"},
+            theme="job",
+            starts_at=starts,
+            duration_minutes=240,
+            featured=True,
+        )
+        event.picture.save("forum.png", ContentFile(picture.getvalue()), save=False)
+        event.save()
+        Session.objects.create(
+            event=event,
+            cite=cite,
+            occurrence=starts,
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=4),
+            capacity=40,
+            seats_taken=30,
+        )
+    return event
+
+
+def test_featured_events_and_the_offer_by_theme_appear_in_the_report(featured, client, tmp_path):
+    body = client.get("/en/report/2024/").content.decode()
+    assert 'alt="Women&#x27;s job fair, Cidade das Profissões"' in body
+    assert 'id="sec-needs"' in body and "75%" in body  # 30 of 40 seats
+    path, text = render(tmp_path, "fr")
+    flat = " ".join(text.split())
+    assert "Forum de l'emploi des femmes" in flat
+    # The picture is drawn in the PDF: the page that names the event holds an image.
+    from pypdf import PdfReader
+
+    pages = PdfReader(str(path)).pages
+    page = next(p for p in pages if "Forum de l'emploi des femmes" in p.extract_text())
+    assert list(page.images)
+
+
+def test_without_programme_data_the_needs_section_is_left_out(year_2024, client):
+    body = client.get("/fr/report/2024/").content.decode()
+    assert 'id="sec-needs"' not in body and "Les besoins et l'offre" not in body

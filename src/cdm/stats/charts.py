@@ -217,9 +217,15 @@ def trend_chart(
 
 
 def grouped_bar_chart(
-    items: list[tuple[str, float, float]], *, title: str, legend: tuple[str, str], width: int = 560
+    items: list[tuple[str, float, float]],
+    *,
+    title: str,
+    legend: tuple[str, str],
+    width: int = 560,
+    percent: bool = False,
 ) -> str:
-    """Two bars per label (e.g. asked at the desk, offered by the programme), each with its value."""
+    """Two bars per label (e.g. asked at the desk, offered by the programme), each with its value
+    (``percent``: written as a percentage)."""
     bar_h, gap, label_w = 12, 10, 200
     height = len(items) * (2 * bar_h + gap) + 30
     numbers = [v for _, a, b in items for v in (a, b) if isinstance(v, Number)]
@@ -246,9 +252,10 @@ def grouped_bar_chart(
                     f'<rect x="{label_w}" y="{yy}" width="{max(1.5, w):.1f}" height="{bar_h - 1}" '
                     f'fill="{PALETTE[j]}"/>'
                 )
+            text = escape(format_percent(value, 0)) if percent and isinstance(value, Number) else _fmt(value)
             parts.append(
                 f'<text x="{label_w + w + 4:.1f}" y="{yy + bar_h - 2:.1f}" font-size="10" fill="{INK}">'
-                f"{_fmt(value)}</text>"
+                f"{text}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -33,7 +33,7 @@ from cdm.network.vocabularies import (
     Theme,
 )
 
-from . import charts
+from . import charts, parts
 from .cache import cached_compute
 from .charts import format_number, format_percent
 from .figures import Period
@@ -531,7 +531,10 @@ def build(period: Period, *, protected: bool = True) -> dict:
             number += 1
             table.number, table.key = number, f"t-{number}"
     key_figures = year_in_figures(published, year=period.label_year, is_network=not period.cites)
+    supplied = parts.collect(period)
     return {
+        "featured_events": supplied.get("featured_events", []),
+        "needs": needs_table(published.get("themes", {}), supplied.get("offer_by_theme") or {}, number + 1),
         "figures": published,
         "period": period,
         "period_lines": describe_period(period),
@@ -570,6 +573,45 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "protected": protected,
         "hidden_mark": hidden(threshold()),
     }
+
+
+def needs_table(asked: dict, offered: dict, number: int) -> Table | None:
+    """Themes asked at the desk (visits, protected as published) against sessions offered by the
+    programme, and the seats they filled; None without programme data."""
+    if not offered:
+        return None
+    themes = [t for t in Theme.values if t in offered or (asked.get(t) and asked.get(t) != 0)]
+    shown = sum(v for v in asked.values() if isinstance(v, Number)) or 1
+    sessions = sum(o["sessions"] for o in offered.values()) or 1
+    rows, bars = [], []
+    for theme in themes:
+        visits = asked.get(theme, 0)
+        offer = offered.get(theme) or {"sessions": 0, "seats": 0, "used": 0}
+        fill = round(100 * offer["used"] / offer["seats"]) if offer["seats"] else ""
+        rows.append(
+            [Theme(theme).label, visits, offer["sessions"], format_percent(fill, 0) if fill != "" else "—"]
+        )
+        bars.append(
+            (
+                Theme(theme).label,
+                round(100 * visits / shown) if isinstance(visits, Number) else visits,
+                round(100 * offer["sessions"] / sessions),
+            )
+        )
+    table = Table(
+        _("Thèmes demandés à l'accueil et séances proposées"),
+        [_("Thème"), _("Visites"), _("Séances proposées"), _("Places occupées")],
+        rows,
+        key=f"t-{number}",
+        number=number,
+    )
+    table.chart = charts.grouped_bar_chart(
+        bars,
+        title=_("Part de chaque thème dans les visites et dans les séances proposées"),
+        legend=(_("Part des visites"), _("Part des séances")),
+        percent=True,
+    )
+    return table
 
 
 def _intros(figures: dict, period: Period, *, is_network: bool) -> dict[str, str]:
