@@ -19,7 +19,7 @@ from django.db import transaction
 
 from cdm.accounts.models import Role, User
 from cdm.accounts.scoping import network_scope
-from cdm.activity.models import Activity, Equipment, Interview, Visit
+from cdm.activity.models import Equipment, Interview, Visit
 from cdm.governance.demo import load_governance_demo
 from cdm.lib import planner
 from cdm.network.models import Cite, Contribution, Network, Partner, Partnership, Pole, Site, SiteStop
@@ -37,7 +37,7 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
-from cdm.programme.demo import load_demo_programme
+from cdm.programme.demo import load_demo_programme, load_year_programme
 from cdm.stats import cache, months
 
 MEMBERS_CSV = Path(__file__).parent / "data" / "members-2024.csv"
@@ -234,7 +234,7 @@ def load_demo(
     planner.refresh()
     cache.compute_reports([YEAR])  # the demo's report opens at once
     load_governance_demo()  # the network's own life in 2024: bodies, milestones, representation, Desk Reset
-    load_demo_programme()  # a few Cités' workshops and events around today (the 2024 figures unchanged)
+    load_demo_programme()  # a few Cités' workshops and events around today
     return accounts
 
 
@@ -552,54 +552,22 @@ def _days_for(cite: Cite, days: list[datetime.date]) -> list[datetime.date]:
 
 
 def _activities(rng, cites, sites, partners, scale, progress):
-    days = _open_days(YEAR)
-    rows, links = [], []
-    through = Activity.partners.through
+    """The 2024 programme: the report's workshops and events as planned sessions with attendance."""
     plan = [(kind, ActivityRole.ORGANIZED, n) for kind, n in WORKSHOPS_AT_SCALE_1.items()]
     plan += [(ActivityKind.FORUM, role, n // 3) for role, n in EVENTS_AT_SCALE_1.items()]
     plan += [(ActivityKind.CONFERENCE, role, n // 2) for role, n in EVENTS_AT_SCALE_1.items()]
     plan += [(ActivityKind.OTHER_EVENT, role, n - n // 3 - n // 2) for role, n in EVENTS_AT_SCALE_1.items()]
-    titles = {
-        ActivityKind.INFORMATION_SESSION: "Information collective : les métiers qui recrutent",
-        ActivityKind.PARTICIPATORY_WORKSHOP: "Atelier : préparer son entretien d'embauche",
-        ActivityKind.PEER_GROUP: "Groupe d'échange : reconversion",
-        ActivityKind.FORUM: "Forum de l'emploi",
-        ActivityKind.CONFERENCE: "Conférence : les métiers de demain",
-        ActivityKind.OTHER_EVENT: "Journée portes ouvertes",
-    }
-    size = {
-        ActivityKind.INFORMATION_SESSION: (8, 30),
-        ActivityKind.PARTICIPATORY_WORKSHOP: (4, 16),
-        ActivityKind.PEER_GROUP: (5, 12),
-        ActivityKind.FORUM: (30, 130),
-        ActivityKind.CONFERENCE: (10, 50),
-        ActivityKind.OTHER_EVENT: (15, 65),
-    }
-    for kind, role, n in plan:
-        for cite_pk, count in _share(cites, max(1, round(n * scale))).items():
-            cite = next(c for c in cites if c.pk == cite_pk)
-            cite_days = _days_for(cite, days)
-            for _ in range(count):
-                activity = Activity(
-                    uid=_uid(rng),
-                    cite_id=cite_pk,
-                    site=rng.choice(sites[cite_pk]),
-                    kind=kind,
-                    role=role,
-                    title=titles[kind],
-                    theme=_pick(rng, THEME_WEIGHTS),
-                    date=rng.choice(cite_days),
-                    duration_minutes=rng.choice([60, 90, 120, 180]),
-                    participants=rng.randint(*size[kind]),
-                )
-                rows.append(activity)
-    Activity.objects.bulk_create(rows, batch_size=2000)
-    for activity in rows:
-        if rng.random() < 0.4:
-            for partner in rng.sample(partners[activity.cite_id], min(2, len(partners[activity.cite_id]))):
-                links.append(through(activity_id=activity.pk, partner_id=partner.pk))
-    through.objects.bulk_create(links, batch_size=5000)
-    progress("activities", len(rows))
+    days = _open_days(YEAR)
+    made = load_year_programme(
+        rng=rng,
+        cites=cites,
+        sites=sites,
+        partners=partners,
+        plan=[(kind, role, _share(cites, max(1, round(n * scale)))) for kind, role, n in plan],
+        days_for=lambda cite: _days_for(cite, days),
+        year=YEAR,
+    )
+    progress("activities", made["sessions"])
 
 
 def _visits(rng, cites, sites, poles, partners, scale, progress):
