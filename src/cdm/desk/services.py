@@ -45,9 +45,16 @@ class Recorded:
 
 
 def cite_for(user: User, slug: str | None) -> Cite:
-    """The Cité a desk user works for: the one named, if it is theirs, or their only one."""
-    cites = Cite.objects.all() if user.is_network_wide else Cite.objects.filter(pk__in=user.cite_ids)
-    mine = list(cites.filter(slug=slug)) if slug else list(cites[:2])
+    """The Cité a desk user works for: the one named, if it is theirs, or their only one.
+
+    A user attached to Cités picks among their own (``user.cites``: loaded with a device's token,
+    so no query then); a network-wide user among every Cité.
+    """
+    if user.is_network_wide:
+        cites = Cite.objects.all()
+        mine = list(cites.filter(slug=slug)) if slug else list(cites[:2])
+    else:
+        mine = [cite for cite in user.cites.all() if not slug or cite.slug == slug][:2]
     if slug and not mine:
         raise DeskError("cite", _("« %(v)s » n'est pas une Cité où vous travaillez") % {"v": slug[:64]}, 404)
     if len(mine) != 1:
@@ -128,13 +135,20 @@ def visit_record(
     return Recorded(visit, True, ticket)
 
 
+# Foreign keys that the desk sets only from rows it has just read through the scoped managers (the
+# user's Cité, its pôle and site, the user): ``full_clean`` would query each again to see that it
+# exists. Their rules beyond existence — a pôle and a site of the visit's Cité — are ``clean()``'s.
+_READ_FROM_THE_DATABASE = ["cite", "site", "pole", "recorded_by"]
+
+
 def _check(visit: Visit) -> None:
     """The model's own rules (``full_clean``), the first one broken as a ``DeskError`` naming its field.
 
-    The uid's uniqueness is the database's; the CHECK constraints repeat the vocabularies checked here.
+    The uid's uniqueness is the database's; the CHECK constraints repeat the vocabularies checked
+    here; the foreign keys' rows exist, since they were read from the database to be set.
     """
     try:
-        visit.full_clean(validate_unique=False, validate_constraints=False)
+        visit.full_clean(exclude=_READ_FROM_THE_DATABASE, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DeskError("" if field == "__all__" else field, " ".join(messages)) from None
