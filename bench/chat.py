@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -247,7 +248,10 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="cdm-bench-chat-"))
     env = {
         **os.environ,
-        "CDM_DEBUG": "1",
+        # As in production: DEBUG off (on, Django keeps and formats every query for the debug page).
+        "CDM_DEBUG": "0",
+        "CDM_SECRET_KEY": secrets.token_urlsafe(40),
+        "CDM_ALLOWED_HOSTS": "127.0.0.1",
         "CDM_HTTPS": "0",
         "DATABASE_URL": f"sqlite:///{tmp / 'chat.sqlite3'}",
         "CDM_VAR_DIR": str(tmp),

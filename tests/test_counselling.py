@@ -30,10 +30,13 @@ from .conftest import make_cite_world
 REDIS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/5"], "prefix": "cdm-chat-test"},
+        "CONFIG": {
+            "hosts": [{"address": "redis://127.0.0.1:6379/5", "socket_timeout": 15, "max_connections": 2000}],
+            "prefix": "cdm-chat-test",
+        },
     }
 }
-MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+MEMORY = {"default": {"BACKEND": "cdm.counselling.layers.InMemoryChannelLayer"}}
 
 
 def _redis_up() -> bool:

@@ -41,6 +41,7 @@ PUBLIC = [
     "/fr/counselling/?cite=bruxelles",
     "/fr/counselling/ask/",
     "/fr/counselling/ask/sent/",
+    "/fr/counselling/widget/bruxelles/",
     "/fr/agenda/",
     "/fr/agenda/?view=month",
     "/fr/cites/bruxelles/agenda/",

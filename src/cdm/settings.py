@@ -267,14 +267,23 @@ if os.environ.get("CDM_REDIS_URL"):
 INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Online counselling (cdm.counselling): Django Channels' in-memory layer by default (one process, as
-# `make demo`), Redis when CDM_REDIS_URL is set (every server process shares the conversations).
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Online counselling (cdm.counselling): Channels' in-memory layer by default (one process, as
+# `make demo`; its expiry sweep once a second: cdm.counselling.layers), Redis when CDM_REDIS_URL is set
+# (every server process shares the conversations).
+CHANNEL_LAYERS = {"default": {"BACKEND": "cdm.counselling.layers.InMemoryChannelLayer"}}
 if os.environ.get("CDM_REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["CDM_REDIS_URL"]], "prefix": "cdm-chat"},
+            # redis-py 8's defaults broke the layer under load: reads time out after 5 s, as long as
+            # channels_redis's blocking receive (BZPOPMIN, 5 s: "Timeout reading"), and a pool holds
+            # 100 connections at most ("Too many connections" with 200 sockets sending at once).
+            "CONFIG": {
+                "hosts": [
+                    {"address": os.environ["CDM_REDIS_URL"], "socket_timeout": 15, "max_connections": 2000}
+                ],
+                "prefix": "cdm-chat",
+            },
         }
     }
 # E-mail (questions by e-mail, their answers): Django's SMTP backend, configured from the environment.

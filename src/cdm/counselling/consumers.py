@@ -10,6 +10,7 @@ Nothing here logs a message, an address or a user agent.
 
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -50,6 +51,18 @@ class _Base(AsyncJsonWebsocketConsumer):
         self.other_bucket = Bucket(burst=20, rate=5.0)
         self.groups_joined: set[str] = set()
         await self.accept()
+
+    async def dispatch(self, message):
+        """Channels' own, without its ``aclose_old_connections()`` before every frame and every event.
+
+        That call is a hop to the one thread all database work shares (``thread_sensitive``): four
+        per chat message (the frame, then the event at each of its recipients), queued behind every
+        other socket's. Here nothing touches the database outside ``database_sync_to_async``, which
+        closes old connections itself around each call."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def join(self, group: str):
         if group not in self.groups_joined:
@@ -193,6 +206,15 @@ class VisitorConsumer(_Base):
             conversation=self.conversation, helped=bool(content.get("value"))
         )
         await self.send_json({"type": "thanks"})
+
+    async def on_profile(self, content):
+        """The optional profile questions at the end, answered (or skipped: an empty ``answers``)."""
+        await self._require()
+        answers = content.get("answers")
+        saved = await database_sync_to_async(services.conversation_profile)(
+            conversation=self.conversation, answers=answers if isinstance(answers, dict) else {}
+        )
+        await self.send_json({"type": "profile", "saved": saved})
 
     async def on_leave(self, content):
         await self._require()

@@ -8,8 +8,10 @@ Messages are deleted after the Cité's retention period; the counts stay (``mess
 
 import hashlib
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -24,6 +26,35 @@ def new_key() -> str:
 
 def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def origins_parse(text: str) -> list[str]:
+    """The origins written one a line (``https://www.example.org``), normalised; ``ValidationError``
+    names the first one that is not an origin (a scheme, a host, perhaps a port: no path)."""
+    origins = []
+    for line in (text or "").split():
+        parts = urlsplit(line.strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+            parts = parts._replace(netloc="")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+            raise ValidationError(
+                _("« %(origin)s » n'est pas une origine (https://exemple.org)"), params={"origin": line}
+            )
+        if parts.query or parts.fragment or parts.username or "*" in line:
+            raise ValidationError(
+                _("« %(origin)s » n'est pas une origine (https://exemple.org)"), params={"origin": line}
+            )
+        origin = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def validate_origins(text: str) -> None:
+    origins_parse(text)
 
 
 class CounsellingSettings(models.Model):
@@ -44,6 +75,15 @@ class CounsellingSettings(models.Model):
         default=7,
         help_text=_("L'adresse d'une question par courriel est effacée ce nombre de jours après sa clôture."),
     )
+    widget_origins = models.TextField(
+        _("sites autorisés à afficher le widget"),
+        blank=True,
+        validators=[validate_origins],
+        help_text=_(
+            "Une origine par ligne (https://www.votre-site.fr) : seuls ces sites peuvent afficher le widget "
+            "« Parler à un conseiller » de la Cité. Vide : aucun."
+        ),
+    )
 
     objects = ScopedManager(cite="cite")
 
@@ -53,6 +93,13 @@ class CounsellingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.cite)
+
+    @property
+    def widget_origin_list(self) -> list[str]:
+        try:
+            return origins_parse(self.widget_origins)
+        except ValidationError:
+            return []
 
 
 class ConversationStatus(models.TextChoices):
@@ -108,6 +155,7 @@ class Conversation(models.Model):
     visitor_read = models.PositiveIntegerField(_("lu par le visiteur jusqu'au message"), default=0)
     counsellor_read = models.PositiveIntegerField(_("lu par le conseiller jusqu'au message"), default=0)
     helped = models.BooleanField(_("cela a aidé"), null=True, blank=True)
+    profile_at = models.DateTimeField(_("profil répondu le"), null=True, blank=True)
     purged_at = models.DateTimeField(_("messages effacés le"), null=True, blank=True)
 
     objects = ScopedManager(cite="cite")

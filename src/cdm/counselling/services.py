@@ -41,7 +41,7 @@ from cdm.audit.models import AuditEntry
 from cdm.audit.services import audit_record
 from cdm.desk.services import interview_write
 from cdm.network.models import Cite, Pole
-from cdm.network.vocabularies import Channel, Outcome
+from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, Status
 
 from .models import (
     Author,
@@ -439,8 +439,22 @@ def _close(user: User, conversation: Conversation) -> Interview:
     return interview
 
 
+# The optional profile questions: the desk's own vocabularies, "not stated" unless answered.
+PROFILE = {"age_band": AgeBand, "gender": Gender, "status": Status}
+PROFILE_DAYS = 2  # a closed conversation's profile may be answered this long after it closed
+
+
+def profile_clean(values: dict | None) -> dict[str, str]:
+    """Each answer if it is one of the vocabulary's, else ``not_stated`` (skipped, or unknown)."""
+    values = values or {}
+    return {
+        field: values.get(field) if values.get(field) in vocabulary.values else vocabulary.NOT_STATED
+        for field, vocabulary in PROFILE.items()
+    }
+
+
 def record_interview(
-    *, user: User, cite: Cite, channel: str, theme: str, day, time, duration, waited
+    *, user: User, cite: Cite, channel: str, theme: str, day, time, duration, waited, profile=None
 ) -> Interview:
     """A remote interview counted exactly like a walk-in one: its Visit, then its Interview."""
     require(user, Action.COUNSEL, cite)
@@ -453,6 +467,7 @@ def record_interview(
         theme=theme,
         outcome=Outcome.INTERVIEW,
         recorded_by=user,
+        **profile_clean(profile),
     )
     try:
         visit.full_clean(validate_unique=False, validate_constraints=False)
@@ -483,6 +498,40 @@ def conversation_close(*, user: User, conversation: Conversation) -> Interview:
         system_message(conversation, _("La conversation est terminée. Merci !"))
     notify_state(conversation.pk)
     return interview
+
+
+def conversation_profile(*, conversation: Conversation, answers: dict | None) -> bool:
+    """The visitor's answers to the optional profile questions, after the counsellor closed the
+    conversation: written on its recorded interview (``not_stated`` for each one skipped), once.
+    False: nothing to answer (not closed, already answered, or closed too long ago)."""
+    values = profile_clean(answers)
+    now = timezone.now()
+    with network_scope(), transaction.atomic():
+        claimed = Conversation.objects.filter(
+            pk=conversation.pk,
+            status=ConversationStatus.CLOSED,
+            visit__isnull=False,
+            profile_at__isnull=True,
+            closed_at__gte=now - datetime.timedelta(days=PROFILE_DAYS),
+        ).update(profile_at=now)
+        if not claimed:
+            return False
+        conversation.refresh_from_db()
+        visit = Visit.objects.get(pk=conversation.visit_id)
+        for field, value in values.items():
+            setattr(visit, field, value)
+        visit.save()  # save(), not update(): the figures' caches hear of it
+    return True
+
+
+def profile_pending(conversation: Conversation) -> bool:
+    return (
+        conversation.status == ConversationStatus.CLOSED
+        and conversation.visit_id is not None
+        and conversation.profile_at is None
+        and conversation.closed_at is not None
+        and conversation.closed_at >= timezone.now() - datetime.timedelta(days=PROFILE_DAYS)
+    )
 
 
 @in_user_scope
@@ -562,6 +611,7 @@ def conversation_state(conversation: Conversation) -> dict:
         "counsellor_read": conversation.counsellor_read,
         "last_seq": conversation.last_seq,
         "deleted": conversation.purged_at is not None,
+        "profile": profile_pending(conversation),
     }
     state.update(queue_position(conversation))
     return state
@@ -709,8 +759,11 @@ def question_ingest(raw: bytes) -> Question | None:
 
 
 @in_user_scope
-def question_close(*, user: User, question: Question) -> Interview:
-    """The thread is over: counted as an e-mail interview; the address goes after the Cité's period."""
+def question_close(*, user: User, question: Question, profile: dict | None = None) -> Interview:
+    """The thread is over: counted as an e-mail interview; the address goes after the Cité's period.
+
+    ``profile``: the visitor's answers to the optional questions (age band, gender, status), as the
+    counsellor asked them in the thread; each one not given is recorded ``not_stated``."""
     require(user, Action.COUNSEL, question)
     now = timezone.now()
     local = timezone.localtime(now)
@@ -737,6 +790,7 @@ def question_close(*, user: User, question: Question) -> Interview:
             time=local.time().replace(microsecond=0),
             duration=None,
             waited=waited,
+            profile=profile,
         )
         Question.objects.filter(pk=question.pk).update(visit=interview.visit)
     audit_record(

@@ -6,6 +6,7 @@ app_name = "counselling"
 urlpatterns = [
     # The public: no account; the conversation's key only ever in a request's body.
     path("counselling/", views.talk, name="talk"),
+    path("counselling/widget/<slug:slug>/", views.widget, name="widget"),
     path("counselling/chat/start/", views.chat_start, name="chat_start"),
     path("counselling/chat/transcript/", views.chat_transcript, name="chat_transcript"),
     path("counselling/ask/", views.ask, name="ask"),

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 
+from csp.constants import NONE
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from cdm.accounts.models import User
@@ -28,7 +31,7 @@ from cdm.accounts.scoping import network_scope
 from cdm.desk.services import DeskError, cite_for
 from cdm.lib.admin_site import client_ip
 from cdm.network.models import Cite
-from cdm.network.vocabularies import Theme
+from cdm.network.vocabularies import AgeBand, Gender, Status, Theme
 
 from . import services
 from .models import Conversation, Question, QuestionStatus
@@ -63,8 +66,8 @@ def _cites():
 # -- the public -------------------------------------------------------------------------------------
 
 
-@require_GET
-def talk(request):
+def _talk_context(request, *, widget: Cite | None = None) -> dict:
+    """What the visitor's chat needs, on the public page and in the embeddable widget alike."""
     cites = _cites()
     chosen = request.GET.get("cite") if request.GET.get("cite") in {s for s, _n in cites} else ""
     config = {
@@ -88,22 +91,43 @@ def talk(request):
             "offline": _("Connexion perdue : reconnexion…"),
             "online": _("Connecté"),
             "thanks": _("Merci pour votre avis."),
+            "profile_thanks": _("Merci pour vos réponses."),
             "error": _("Erreur"),
             "confirm_delete": _("Effacer toute la conversation maintenant ?"),
         },
     }
-    return render(
-        request,
-        "counselling/talk.html",
-        {
-            "config": config,
-            "themes": Theme.choices,
-            "languages": _languages(),
-            "cites": cites,
-            "chosen": chosen,
-            "current_language": get_language(),
-        },
-    )
+    return {
+        "config": config,
+        "themes": Theme.choices,
+        "languages": _languages(),
+        "cites": cites,
+        "chosen": chosen,
+        "current_language": get_language(),
+        "widget": widget,
+        "profile": {"age_band": AgeBand.choices, "gender": Gender.choices, "status": Status.choices},
+    }
+
+
+@require_GET
+def talk(request):
+    return render(request, "counselling/talk.html", _talk_context(request))
+
+
+@require_GET
+@xframe_options_exempt
+def widget(request, slug: str):
+    """The Cité's "talk to a counsellor", small enough for an iframe on the Cité's own website.
+
+    The one counselling page another site may frame, and only the sites the Cité declared (its
+    ``widget_origins``): the CSP's ``frame-ancestors`` lists them, and nobody else (``'none'``)."""
+    with network_scope():
+        cite = Cite.objects.filter(slug=slug).first()
+        if cite is None:
+            raise Http404
+        origins = services.settings_of(cite.pk).widget_origin_list
+    response = render(request, "counselling/widget.html", _talk_context(request, widget=cite))
+    response._csp_replace = {"frame-ancestors": origins or [NONE]}
+    return response
 
 
 def _bad(field: str, reason: str, status: int = 400) -> JsonResponse:
@@ -120,8 +144,15 @@ def _body(request) -> dict:
     return request.POST.dict()
 
 
+# No CSRF token asked of the two requests below: they carry no ambient authority (no session, no
+# cookie: the conversation's key in the body is the credential), and the widget, framed by another
+# site, has no CSRF cookie there (SameSite). A start is JSON only: a cross-site form cannot send JSON,
+# and a cross-site script cannot without a CORS preflight, which this site never answers.
+@csrf_exempt
 @require_POST
 def chat_start(request):
+    if request.content_type != "application/json":
+        return _bad("", _("requête JSON attendue"), 415)
     data = _body(request)
     theme, language = data.get("theme"), data.get("language")
     if theme not in Theme.values:
@@ -151,6 +182,7 @@ def chat_start(request):
     )
 
 
+@csrf_exempt
 @require_POST
 def chat_transcript(request):
     conversation = services.conversation_by_key(request.POST.get("key", ""))
@@ -323,6 +355,20 @@ def inbox(request):
     return render(request, "counselling/inbox.html", {"cite": cite, "questions": questions, "closed": closed})
 
 
+class ProfileForm(forms.Form):
+    """The optional profile questions, as the visitor answered them in the thread (else not stated)."""
+
+    age_band = forms.ChoiceField(
+        label=gettext_lazy("Âge"), choices=AgeBand.choices, initial=AgeBand.NOT_STATED, required=False
+    )
+    gender = forms.ChoiceField(
+        label=gettext_lazy("Genre"), choices=Gender.choices, initial=Gender.NOT_STATED, required=False
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Situation"), choices=Status.choices, initial=Status.NOT_STATED, required=False
+    )
+
+
 class AnswerForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("Votre réponse"), widget=forms.Textarea, max_length=10000)
 
@@ -332,11 +378,13 @@ def question(request, pk: int):
     question = get_object_or_404(Question, pk=pk)
     require(request.user, Action.COUNSEL, question)
     form = AnswerForm(request.POST if request.POST.get("do") == "answer" else None)
+    profile = ProfileForm(request.POST if request.POST.get("do") == "close" else None, prefix="profile")
     error = None
     if request.method == "POST":
         try:
             if request.POST.get("do") == "close":
-                services.question_close(user=request.user, question=question)
+                answers = profile.cleaned_data if profile.is_valid() else {}
+                services.question_close(user=request.user, question=question, profile=answers)
                 return redirect(reverse("counselling:inbox") + f"?cite={question.cite.slug}")
             if form.is_valid():
                 services.question_answer(user=request.user, question=question, text=form.cleaned_data["text"])
@@ -352,6 +400,7 @@ def question(request, pk: int):
             "question": question,
             "thread": question.messages.order_by("sent_at", "pk"),
             "form": form,
+            "profile": profile,
             "error": error,
             "closed": question.status == QuestionStatus.CLOSED,
         },

@@ -86,6 +86,25 @@
     if (feedback) document.getElementById("chat-feedback").hidden = false;
   }
 
+  // The optional profile questions, once the counsellor has closed the conversation: answered or
+  // skipped in one click (skipped: "not stated", and not asked again).
+  var profileForm = document.getElementById("chat-profile");
+  var profileSkipped = false;
+  function askProfile(pending) { profileForm.hidden = !pending; }
+  function sendProfile(answers, skipped) {
+    profileSkipped = skipped;
+    if (send({ type: "profile", answers: answers })) profileForm.hidden = true;
+  }
+  profileForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    sendProfile({
+      age_band: document.getElementById("profile-age").value,
+      gender: document.getElementById("profile-gender").value,
+      status: document.getElementById("profile-status").value
+    }, false);
+  });
+  document.getElementById("profile-skip").addEventListener("click", function () { sendProfile({}, true); });
+
   function onState(s) {
     app.dataset.status = s.status;
     document.getElementById("chat-code").textContent = s.code;
@@ -93,7 +112,7 @@
     if (s.deleted) { sessionStorage.removeItem(KEY); end(t.deleted, false); return; }
     if (s.status === "waiting") setStatus(fmt(t.position, { position: s.position, wait: s.wait_minutes }));
     else if (s.status === "active") setStatus(t.taken);
-    else if (s.status === "closed") end(t.ended, true);
+    else if (s.status === "closed") { end(t.ended, true); askProfile(s.profile); }
     else if (s.status === "left") end(t.ended, false);
     else if (s.status === "blocked") end(t.blocked, false);
   }
@@ -122,6 +141,9 @@
         sessionStorage.removeItem(KEY); end(data.type === "blocked" ? t.blocked : t.ended, false);
       } else if (data.type === "deleted") {
         sessionStorage.removeItem(KEY); log.textContent = ""; end(t.deleted, false);
+      } else if (data.type === "profile") {
+        profileForm.hidden = true;
+        if (data.saved && !profileSkipped) setStatus(t.profile_thanks);
       } else if (data.type === "thanks") {
         var fb = document.getElementById("chat-feedback"); fb.textContent = t.thanks;
       } else if (data.type === "error") setStatus(t.error + " : " + data.reason);
