@@ -374,3 +374,37 @@ def test_a_sessions_errors_are_named(porto_manager, tmp_path):
     }
     with scopes_disabled():
         assert not Event.objects.exists() and not Session.objects.exists()
+
+
+def test_times_are_in_the_cites_time_zone(porto_manager, tmp_path):
+    """Written with the offset of the Cité's zone; read without an offset, in the Cité's zone."""
+    with scopes_disabled():
+        Cite.objects.filter(slug="porto").update(timezone="Indian/Reunion")
+    event = {
+        "id": "0b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+        "cite": "porto",
+        "format": "forum",
+        "role": "organized",
+        "title_pt": "Feira",
+        "theme": "job",
+        "starts_at": "2024-03-05T09:00",  # as a spreadsheet gives it
+        "duration_minutes": "60",
+    }
+    session = {
+        "id": "1b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+        "cite": "porto",
+        "event": event["id"],
+        "occurrence": "2024-03-05 09:00",
+        "starts_at": "2024-03-05T09:00:00",
+        "ends_at": "2024-03-05T06:00Z",
+    }
+    package = package_of(tmp_path, programme_events=[event], sessions=[session])
+    assert import_package(package, user=porto_manager).ok
+    with scopes_disabled():
+        stored = Session.objects.get()
+    utc = datetime.UTC
+    assert stored.starts_at == stored.occurrence == datetime.datetime(2024, 3, 5, 5, 0, tzinfo=utc)
+    assert stored.ends_at == datetime.datetime(2024, 3, 5, 6, 0, tzinfo=utc)
+    export_package(tmp_path / "out", year=2024, cite="porto")
+    (row,) = rows(tmp_path / "out", "sessions")
+    assert (row["starts_at"], row["ends_at"]) == ("2024-03-05T09:00+04:00", "2024-03-05T10:00+04:00")

@@ -37,8 +37,8 @@ def _cell(value) -> str:
         return "false"
     if hasattr(value, "strftime") and hasattr(value, "hour") and not hasattr(value, "year"):
         return value.strftime("%H:%M")
-    if hasattr(value, "hour") and hasattr(value, "tzinfo"):  # an instant: local time, with its offset
-        return timezone.localtime(value).isoformat(timespec="minutes")
+    if hasattr(value, "hour") and hasattr(value, "tzinfo"):  # an instant, with its offset (``rows``)
+        return value.isoformat(timespec="minutes")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, list):
@@ -70,6 +70,7 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
     Which rows: below, per table; which columns: the schema's (``_paths``)."""
     cite_q = Q(slug=cite) if cite else Q()
     cite_ids = list(Cite.objects.filter(cite_q).values_list("pk", flat=True))
+    zones = {c.slug: c.tz for c in Cite.objects.filter(pk__in=cite_ids).only("slug", "timezone")}
     sessions = Session.objects.filter(cite__in=cite_ids, starts_at__year=year)
     partner_ids = (
         set(Partnership.objects.filter(cite__in=cite_ids).values_list("partner", flat=True))
@@ -127,13 +128,20 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
         queryset = selected[table.name]
         lists = [(i, _links(queryset, f.model_field)) for i, f in enumerate(table.fields) if f.type == "ids"]
         texts = [(i, f.key) for i, f in enumerate(table.fields) if f.key]
+        # An instant in the local time of the row's Cité (or of the network), with its offset.
+        instants = [i for i, f in enumerate(table.fields) if f.type == "datetime"]
+        cite_at = table.field_names.index("cite") if "cite" in table.field_names else None
         for row in queryset.values_list(*_paths(table)).iterator(chunk_size=5000):
-            if lists or texts:
+            if lists or texts or instants:
                 row = list(row)
                 for i, links in lists:
                     row[i] = sorted(links.get(row[i], [])) or None
                 for i, key in texts:
                     row[i] = (row[i] or {}).get(key) or None
+                zone = zones.get(row[cite_at]) if cite_at is not None else None
+                for i in instants:
+                    if row[i] is not None:
+                        row[i] = timezone.localtime(row[i], zone)
             yield row
 
     return {table.name: rows(table) for table in schema.TABLES}

@@ -150,6 +150,7 @@ class PackageImport:
         # {table: {id: Cité slug}}: the rows of the package's Cité-owned tables, for references to them.
         self.row_cite: dict[str, dict[str, str]] = defaultdict(dict)
         self._stored_cite: dict[str, dict[str, str]] = {}
+        self._datetime_columns: dict[str, list[str]] = {}
         self._session_keys: dict[tuple, tuple[int, str]] = {}  # (column, value) → (line, session id)
         self._session_capacity: dict[str, tuple[int, int | None]] = {}  # session id → (line, capacity)
         # (Cité id or None for the network's directory) → {"created"|"changed"|"deleted": {table: n}}
@@ -252,7 +253,14 @@ class PackageImport:
             )
 
     def _normalize(self, table: Table, values: dict) -> None:
-        """A visit's id as stored: a UUID (see ``visit_uid``), in visits and interviews alike."""
+        """A visit's id as stored: a UUID (see ``visit_uid``), in visits and interviews alike; a
+        date and time without its offset: in the time zone of its Cité (stored), else the network's."""
+        for name in self._naive_columns(table):
+            value = values.get(name)
+            if value.__class__ is datetime.datetime and value.tzinfo is None:
+                cite = self._known["cites"].get(values.get("cite")) if "cite" in values else None
+                zone = cite.tz if cite is not None else timezone.get_default_timezone()
+                values[name] = timezone.make_aware(value, zone)
         if table.name == "visits":
             given, cite = values.get("id"), values.get("cite")
             if isinstance(given, str) and isinstance(cite, str) and not CANONICAL_UUID.match(given):
@@ -263,6 +271,11 @@ class PackageImport:
             given = values.get("visit")
             if isinstance(given, str) and not CANONICAL_UUID.match(given):
                 values["visit"] = self._interview_visit(given)
+
+    def _naive_columns(self, table: Table) -> list[str]:
+        if table.name not in self._datetime_columns:
+            self._datetime_columns[table.name] = [f.name for f in table.fields if f.type == "datetime"]
+        return self._datetime_columns[table.name]
 
     def _interview_visit(self, given: str) -> str:
         """The uid of the visit an interview names: its Cité comes from the package's visits, or

@@ -82,7 +82,7 @@ TYPES = {
     "datetime": Type(
         "datetime",
         None,
-        "date and time with its UTC offset, YYYY-MM-DDTHH:MM+HH:MM (without the offset: the network's time zone)",
+        "date and time with its UTC offset, YYYY-MM-DDTHH:MM+HH:MM (without the offset: its Cité's time zone)",
     ),
     "url": Type("string", "^https?://\\S+$", "web address beginning with http:// or https://"),
     "language": Type("string", "^[a-z]{2}$", "ISO 639-1 language code, e.g. fr"),

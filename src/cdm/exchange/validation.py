@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -131,9 +130,7 @@ def _parse(field: Field, raw: str):
             raise CellError(
                 _("« %(v)s » n'est pas une date et heure AAAA-MM-JJTHH:MM+HH:MM") % {"v": value[:50]}
             ) from None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, timezone.get_default_timezone())
-        return moment
+        return moment  # without an offset: naive, made aware in its Cité's time zone by the import
     if kind == "enum":
         if value not in field.choices:
             raise CellError(
