@@ -116,7 +116,7 @@ def test_the_median_is_that_of_the_cites_of_the_same_size(client, clock, db):
     visits = next(r for r in comparison["rows"] if r["key"] == "visits")
     assert (visits["own"], visits["median"]) == (41, 36)
     page = response.content.decode()
-    assert "Médiane de 2 Cités parmi les plus moyennes" in page
+    assert "Médiane des 2 Cités de taille moyenne du réseau" in page
     client.force_login(worlds[5]["users"]["manager"])
     visits = next(
         r for r in client.get("/fr/dashboard/c5/2024/").context["comparison"]["rows"] if r["key"] == "visits"
@@ -303,3 +303,12 @@ def test_drill_down_links_open_the_report_with_staff_filters(client, clock, two_
     ):
         assert f'href="/fr/report/2024/?{query}"' in page, query
     assert client.get("/fr/report/2024/?cite=alpha&from=2024-05-01&to=2024-05-31").status_code == 200
+
+
+def test_a_user_of_several_cites_chooses_a_dashboard(client, clock, two_cites):
+    alpha, beta = two_cites
+    manager = alpha["users"]["manager"]
+    manager.cites.add(beta["cite"])
+    client.force_login(manager)
+    page = client.get("/fr/dashboard/").content.decode()
+    assert 'href="/fr/dashboard/alpha/2024/"' in page and 'href="/fr/dashboard/beta/2024/"' in page

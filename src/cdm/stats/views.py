@@ -338,7 +338,7 @@ def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
         "wait_mean": _("Attente moyenne avant un entretien"),
         "wait_p90": _("Attente : 9 visiteurs sur 10 en dessous de"),
     }
-    size_names = {0: _("petites"), 1: _("moyennes"), 2: _("grandes")}
+    size_names = {0: _("de petite taille"), 1: _("de taille moyenne"), 2: _("de grande taille")}
     comparison = data["comparison"]
     context = {
         "page_title": _("Tableau de bord %(name)s %(year)s") % {"name": cite.name, "year": year},
