@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from cdm.activity.models import Activity
-from cdm.programme.models import Event, Registration, Session
+from cdm.programme.models import Attendance, Event, Registration, Session
 
 from .conftest import axe_violations, make_cite_world
 
@@ -142,20 +142,41 @@ def test_an_agent_counts_on_a_phone(browser, world):
     )
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity is None
+    # The entry waits in the outbox with its idempotency key.
+    queued = page.evaluate("() => localStorage.getItem('cdm-programme-attendance-outbox')")
+    assert '"participants":3' in queued and '"entry":"' in queued
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('attendance-form').dataset.synced === '1'")
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity.participants == 3
         assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
+        first_save = Attendance.objects.get(session=session).recorded_at
     assert page.evaluate("() => localStorage.getItem('cdm-programme-attendance-outbox')") == "{}"
+    # A second sync of the same entry (its answer lost, say): applied once, nothing changes.
+    resend = (
+        "(box) => { localStorage.setItem('cdm-programme-attendance-outbox', box);"
+        " window.dispatchEvent(new Event('online')); }"
+    )
+    page.evaluate(resend, queued)
+    page.wait_for_function("() => localStorage.getItem('cdm-programme-attendance-outbox') === '{}'")
+    with scopes_disabled():
+        assert Attendance.objects.filter(session=session).count() == 1
+        assert Attendance.objects.get(session=session).recorded_at == first_save
+        assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
     # Entered again (a correction): still one activity.
     page.evaluate("() => { document.getElementById('attendance-form').dataset.synced = '0'; }")
     page.click("button.step[data-target=participants][data-step='1']")
     page.click("#attendance-save")
     page.wait_for_function("() => document.getElementById('attendance-form').dataset.synced === '1'")
+    with scopes_disabled():
+        assert Session.objects.get(pk=session.pk).activity.participants == 4
+    # The first entry, resent late (a second phone's outbox), does not undo the correction.
+    page.evaluate(resend, queued)
+    page.wait_for_function("() => localStorage.getItem('cdm-programme-attendance-outbox') === '{}'")
     context.close()
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity.participants == 4
+        assert Attendance.objects.get(session=session).participants == 4
         assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
 
 

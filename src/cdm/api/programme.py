@@ -6,6 +6,7 @@ may enter it too); the agenda is public and reads published events only.
 """
 
 import datetime
+import uuid
 from typing import Literal
 
 from django.utils import timezone
@@ -74,6 +75,10 @@ class Tally(s.Schema):
 class AttendanceIn(s.Schema):
     participants: int | None = Field(None, ge=0, le=100000)
     tally: Tally | None = None
+    entry: uuid.UUID | None = Field(
+        None,
+        description="the entry's idempotency key (a device's outbox): an entry already applied is not applied again",
+    )
 
 
 class AttendanceOut(s.Schema):
@@ -149,7 +154,11 @@ def attendance_put(request, session_id: int, payload: AttendanceIn):
     tally = {k: v for k, v in (payload.tally.model_dump() if payload.tally else {}).items() if v}
     try:
         attendance = services.attendance_record(
-            user=request.auth, session=session, participants=payload.participants, tally=tally
+            user=request.auth,
+            session=session,
+            participants=payload.participants,
+            tally=tally,
+            entry=str(payload.entry) if payload.entry else None,
         )
     except services.ProgrammeError as exc:
         raise HttpError(exc.status if exc.status != 400 else 422, f"{exc.field} : {exc.message}") from None

@@ -322,6 +322,8 @@ class Attendance(models.Model):
     participants = models.PositiveIntegerField(_("participants"))
     # {"age_band": {"18_25": 3, "not_stated": 2}, "gender": {...}, "status": {...}}; empty = a count only.
     tally = models.JSONField(_("répartition"), default=dict, blank=True)
+    # The idempotency keys of the entries applied (a phone's outbox may send one twice): the latest few.
+    entries = models.JSONField(_("saisies reçues"), default=list, blank=True)
     recorded_at = models.DateTimeField(_("saisi le"), auto_now=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

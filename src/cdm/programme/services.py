@@ -410,15 +410,33 @@ def _clean_tally(tally: dict | None) -> dict:
     return out
 
 
+ENTRIES_KEPT = 50
+
+
 def attendance_record(
-    *, user, session: Session, participants: int | None = None, tally: dict | None = None
+    *,
+    user,
+    session: Session,
+    participants: int | None = None,
+    tally: dict | None = None,
+    entry: str | None = None,
 ) -> Attendance:
     """Who came, as counts: the session becomes (or updates) exactly one ``Activity`` of the standard.
 
     With a tally, each family (age band, gender, status) adds up to the participants; what was not
-    asked is ``not_stated``.
+    asked is ``not_stated``. ``entry`` is the idempotency key a device gives each entry (its
+    outbox's, as the desk's visits have): an entry already applied is not applied again, so a resend
+    after a lost answer — or a stale one after a correction — changes nothing.
     """
     require(user, Action.RECORD, session)
+    if entry is not None:
+        try:
+            entry = str(uuid.UUID(str(entry)))
+        except ValueError:
+            raise ProgrammeError("entry", _("identifiant de saisie invalide")) from None
+        applied = Attendance.objects.filter(session=session).first()
+        if applied is not None and entry in applied.entries:
+            return applied
     if session.cancelled:
         raise ProgrammeError("session", _("une séance annulée n'a pas de présences"), 409)
     if session.starts_at > timezone.now() + datetime.timedelta(hours=1):
@@ -440,6 +458,12 @@ def attendance_record(
     event = session.event
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
+        previous = Attendance.objects.filter(session=session).first()
+        entries = list(previous.entries) if previous else []
+        if entry is not None:
+            if entry in entries:  # applied meanwhile, by a concurrent resend
+                return previous
+            entries = [*entries, entry][-ENTRIES_KEPT:]
         activity = session.activity or Activity(uid=f"programme-{session.uid}", cite_id=session.cite_id)
         activity.site_id = session.site_id
         activity.kind = event.kind
@@ -460,6 +484,7 @@ def attendance_record(
                 "cite_id": session.cite_id,
                 "participants": participants,
                 "tally": tally,
+                "entries": entries,
                 "recorded_by": user if getattr(user, "pk", None) else None,
             },
         )

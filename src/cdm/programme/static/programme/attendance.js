@@ -1,6 +1,8 @@
 // The attendance page: + and − buttons (one tap, one person), and a saving that survives the network
-// going away: the entry is sent to the API (PUT, idempotent); offline, it waits in this device's
-// storage and leaves when the network is back. No inline script (CSP).
+// going away, as the desk's visits do: each entry gets a UUID (its idempotency key) and goes to this
+// device's outbox first; the outbox is sent to the API whenever the network allows, and the server
+// applies an entry once however often it arrives (a lost answer, two tabs, a stale resend). No inline
+// script (CSP).
 (() => {
   const OUTBOX = "cdm-programme-attendance-outbox";
   const form = document.getElementById("attendance-form");
@@ -22,6 +24,14 @@
   const outbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
   const keep = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
 
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, (c) => {
+      const r = crypto.getRandomValues(new Uint8Array(1))[0] & 15;
+      return (c === "x" ? r : (r & 3) | 8).toString(16);
+    });
+  }
+
   function body() {
     const tally = {};
     for (const input of form.querySelectorAll("input[type=number]")) {
@@ -30,7 +40,7 @@
       if (code && n) (tally[family] = tally[family] || {})[code] = n;
     }
     const total = form.querySelector("#participants").value.trim();
-    return { participants: total === "" ? null : parseInt(total, 10), tally };
+    return { participants: total === "" ? null : parseInt(total, 10), tally, entry: uuid() };
   }
 
   async function send(url, payload) {
@@ -47,16 +57,29 @@
     }
   }
 
+  // Whatever is sent leaves the outbox only if it is still the entry that was sent (a newer one,
+  // entered meanwhile, stays for the next round).
+  function done(url, payload) {
+    const box = outbox();
+    if (box[url] && box[url].entry === payload.entry) { delete box[url]; keep(box); }
+  }
+
+  let sending = false;
   async function flush() {
+    if (sending) return;
+    sending = true;
+    try { await flushAll(); } finally { sending = false; }
+  }
+
+  async function flushAll() {
     const box = outbox();
     for (const [url, payload] of Object.entries(box)) {
       try {
         await send(url, payload);
-        delete box[url];
-        keep(box);
+        done(url, payload);
         if (url === form.dataset.api) { say(form.dataset.saved); form.dataset.synced = "1"; }
       } catch (error) {
-        if (error.refused) { delete box[url]; keep(box); say(error.message); }
+        if (error.refused) { done(url, payload); say(error.message); }
         return; // still offline: try again later
       }
     }
@@ -71,16 +94,16 @@
     if (!navigator.onLine) { say(form.dataset.pending); return; }
     try {
       await send(form.dataset.api, payload);
-      delete box[form.dataset.api];
-      keep(box);
+      done(form.dataset.api, payload);
       say(form.dataset.saved);
       form.dataset.synced = "1";
     } catch (error) {
-      if (error.refused) { delete box[form.dataset.api]; keep(box); say(error.message); }
+      if (error.refused) { done(form.dataset.api, payload); say(error.message); }
       else say(form.dataset.pending);
     }
   });
 
   window.addEventListener("online", flush);
+  setInterval(flush, 10000);
   flush();
 })();
