@@ -312,3 +312,24 @@ def test_a_user_of_several_cites_chooses_a_dashboard(client, clock, two_cites):
     client.force_login(manager)
     page = client.get("/fr/dashboard/").content.decode()
     assert 'href="/fr/dashboard/alpha/2024/"' in page and 'href="/fr/dashboard/beta/2024/"' in page
+
+
+def test_a_network_observer_reads_the_network_with_small_counts_hidden(client, clock, two_cites, coordinator):
+    alpha, beta = two_cites
+    gamma = make_cite_world("gamma")
+    add_visits(alpha["cite"], datetime.date(2024, 6, 11), 2)  # 3 this year, with the May visit
+    add_visits(beta["cite"], datetime.date(2024, 6, 11), 30)
+    add_visits(beta["cite"], datetime.date(2024, 2, 11), 30)
+    add_visits(gamma["cite"], datetime.date(2024, 2, 11), 10)
+    observer = User.objects.create_user("netobs", role=Role.OBSERVER)
+    client.force_login(observer)
+    response = client.get("/fr/dashboard/2024/")
+    rows = {r["cite"].slug: r for r in response.context["rows"]}
+    # Alpha's 3 hidden, and gamma's 11 with it: the network's year less beta's would give alpha's.
+    assert [rows[s]["year"] for s in ("alpha", "beta", "gamma")] == ["< 5", 61, "< 5"]
+    assert cards(response)["year"]["value"] == 75
+    assert "&lt; 5" in response.content.decode()
+    client.force_login(coordinator)
+    response = client.get("/fr/dashboard/2024/")
+    rows = {r["cite"].slug: r for r in response.context["rows"]}
+    assert [rows[s]["year"] for s in ("alpha", "beta", "gamma")] == [3, 61, 11]

@@ -528,6 +528,7 @@ def network_dashboard(as_of: datetime.date, *, exact: bool, clock=None) -> dict:
                 "year_prev": values["year_prev"],
                 "change": change(values["year"], values["year_prev"]),
                 "months": [(spans[key][0], values[key]) for key in sparkline_keys(as_of)],
+                "rolling": values["rolling"],
                 "first_share": share_source.first_share,
                 "wait_mean": _waits(f.waits, exact=exact, k=k).get("mean"),
                 "received": f.last_received,

@@ -425,6 +425,7 @@ def network_dashboard(request, year: int):
                     % {"cite": r["cite"].name, "months": months_words},
                 ),
                 "sort_year": r["year"] if isinstance(r["year"], int) else -1,
+                "sort_rolling": r["rolling"] if isinstance(r["rolling"], int) else -1,
                 "url": reverse("stats:dashboard", kwargs={"slug": r["cite"].slug, "year": year}),
             }
         )
