@@ -4,11 +4,13 @@ their sessions. Exported and imported like the other tables: round trip, tenancy
 
 import csv
 import datetime
+import io
 import json
 import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.utils import timezone, translation
@@ -18,6 +20,7 @@ from frictionless import validate
 from cdm.accounts.models import Role, User
 from cdm.exchange.exporter import export_package
 from cdm.exchange.importer import import_package
+from cdm.exchange.spreadsheet import template_workbook
 from cdm.governance.models import Delegation, Intervention, Milestone, NetworkMembership, RepresentationEvent
 from cdm.network.models import Cite, Partner
 from cdm.programme import services
@@ -408,3 +411,64 @@ def test_times_are_in_the_cites_time_zone(porto_manager, tmp_path):
     export_package(tmp_path / "out", year=2024, cite="porto")
     (row,) = rows(tmp_path / "out", "sessions")
     assert (row["starts_at"], row["ends_at"]) == ("2024-03-05T09:00+04:00", "2024-03-05T10:00+04:00")
+
+
+def test_a_session_may_not_name_another_cites_event(porto_manager, tmp_path):
+    with scopes_disabled():
+        bruxelles = Cite.objects.get(slug="bruxelles")
+        other = Event.objects.create(
+            cite=bruxelles,
+            format="forum",
+            title={"fr": "Forum"},
+            theme="job",
+            starts_at=datetime.datetime(2024, 3, 5, 14, 0, tzinfo=PARIS),
+            duration_minutes=60,
+        )
+    session = {
+        "id": "1b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+        "cite": "porto",
+        "event": str(other.uid),
+        "occurrence": "2024-03-05T14:00+01:00",
+        "starts_at": "2024-03-05T14:00+01:00",
+        "ends_at": "2024-03-05T15:00+01:00",
+    }
+    result = import_package(package_of(tmp_path, sessions=[session]), user=porto_manager)
+    assert [(p.file, p.row, p.field) for p in result.problems] == [("sessions.csv", 2, "event")]
+    assert "autre Cité" in result.problems[0].reason
+
+
+def test_the_template_has_the_new_tables_and_reads_them_back(porto_manager, tmp_path):
+    wb = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    assert set(NEW_TABLES) <= set(wb.sheetnames)
+    kind = next(dv for dv in wb["milestones"].data_validations.dataValidation if dv.errorTitle == "kind")
+    column = kind.formula1.split("$")[1]  # the kinds' column of the lists sheet
+    assert "inaugurated" in [c.value for c in wb["lists"][column]]
+    with open(SAMPLE / "cites.csv", encoding="utf-8") as f:
+        porto = next(row for row in csv.DictReader(f) if row["id"] == "porto")
+    sheets = {
+        "cites": [porto],
+        "milestones": [{**milestone(), "date": datetime.datetime(2024, 3, 5)}],
+        "programme_events": [
+            {
+                "id": "0b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10",
+                "cite": "porto",
+                "format": "peer_group",
+                "role": "organized",
+                "title_fr": "Groupe",
+                "theme": "job",
+                "starts_at": datetime.datetime(2024, 3, 5, 14, 0),  # a date and time cell
+                "duration_minutes": 60,
+            }
+        ],
+    }
+    for name, table_rows in sheets.items():
+        sheet = wb[name]
+        header = [c.value for c in sheet[1]]
+        for row in table_rows:
+            sheet.append([row.get(h) for h in header])
+    wb.save(tmp_path / "filled.xlsx")
+    result = import_package(tmp_path / "filled.xlsx", user=porto_manager)
+    assert result.ok, result.problems
+    with scopes_disabled():
+        assert Milestone.objects.get().date == datetime.date(2024, 3, 5)
+        assert Event.objects.get().starts_at == datetime.datetime(2024, 3, 5, 14, 0, tzinfo=PARIS)
