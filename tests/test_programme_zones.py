@@ -163,3 +163,27 @@ def _manager(slug):
     from cdm.accounts.models import User
 
     return User.objects.get(username=f"manager-{slug}")
+
+
+def test_needs_against_offer_counts_a_session_in_the_cites_own_month(reunion):
+    from cdm.programme import selectors
+
+    # 00:30 on 1 February in Saint-Pierre is still 31 January in Paris (and in UTC).
+    start = datetime.datetime(2030, 2, 1, 0, 30, tzinfo=REUNION)
+    with scopes_disabled():
+        services.event_save(
+            user=reunion["users"]["manager"],
+            event=Event(
+                cite=reunion["cite"],
+                format="information_session",
+                title={"fr": "Info"},
+                theme="training",
+                starts_at=start,
+                duration_minutes=60,
+                site=reunion["site"],
+                capacity=10,
+            ),
+        )
+        rows = selectors.needs_against_offer(reunion["cite"], 2030, exact=True)["rows"]
+    offered = [(r["month"], r["sessions"]) for r in rows if r["theme"] == "training"]
+    assert offered == [(datetime.date(2030, 2, 1), 1)]

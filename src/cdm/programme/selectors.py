@@ -175,8 +175,14 @@ def needs_against_offer(cite, year: int, *, exact: bool = False, k: int | None =
         Interview.objects.filter(visit__cite=cite, visit__date__year=year), "visit__date", "visit__theme"
     )
     sessions = (
-        Session.objects.filter(cite=cite, starts_at__year=year, status=SessionStatus.SCHEDULED)
-        .annotate(month=TruncMonth("starts_at"))
+        Session.objects.filter(
+            cite=cite,
+            # The Cité's own year and months (its time zone).
+            starts_at__gte=datetime.datetime(year, 1, 1, tzinfo=cite.tz),
+            starts_at__lt=datetime.datetime(year + 1, 1, 1, tzinfo=cite.tz),
+            status=SessionStatus.SCHEDULED,
+        )
+        .annotate(month=TruncMonth("starts_at", tzinfo=cite.tz))
         .values("month", "event__theme")
         .annotate(
             n=Count("pk"),
@@ -189,7 +195,7 @@ def needs_against_offer(cite, year: int, *, exact: bool = False, k: int | None =
     for row in sessions:
         month = row["month"]
         month = (
-            timezone.localtime(month)
+            timezone.localtime(month, cite.tz)
             if isinstance(month, datetime.datetime) and timezone.is_aware(month)
             else month
         )
