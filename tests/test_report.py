@@ -334,3 +334,45 @@ def test_a_year_without_the_networks_life_leaves_its_sections_out(client, seed_y
     body = client.get("/fr/report/2022/").content.decode()
     assert "Le projet Desk Reset" in body and "sec-governance" in body  # the project ran, officers served
     assert "sec-state" not in body and "sec-representation" not in body
+
+
+def test_each_key_figure_carries_its_change_from_last_year(db):
+    from django.utils import translation
+
+    from cdm.activity.models import Visit
+    from cdm.stats import report
+
+    make_cite_world("alpha")  # one visit and 40 event participants in 2024
+    with network_scope():
+        cite_id = Visit.objects.first().cite_id
+        for day in range(1, 11):
+            Visit.objects.create(
+                cite_id=cite_id, date=f"2023-03-{day:02d}", theme="job", outcome="information"
+            )
+    with translation.override("fr"):
+        figures = report.build(Period.year(2024), protected=False)["key_figures"]
+    # 41 beneficiaries against 10: a rise of 310 %, written as French readers write it.
+    assert figures[0]["value"] == "41"
+    assert figures[0]["change"]["text"] == "▲ 310\u202f% vs 2023"
+    assert figures[0]["change"]["words"] == "en hausse de 310\u202f% par rapport à 2023"
+    # The interviews fell from none to none: no change to show, rather than a division by zero.
+    assert figures[1]["change"] is None
+
+
+def test_the_month_trend_draws_last_year_beside_this_one(db):
+    from django.utils import translation
+
+    from cdm.activity.models import Visit
+    from cdm.stats import report
+
+    make_cite_world("alpha")
+    with network_scope():
+        cite_id = Visit.objects.first().cite_id
+        for month in range(1, 13):
+            Visit.objects.create(
+                cite_id=cite_id, date=f"2023-{month:02d}-05", theme="job", outcome="information"
+            )
+    with translation.override("fr"):
+        months = report.build(Period.year(2024), protected=False)["sections"]["beneficiaries"][2]
+    assert months.headers[-1] == "2023" and [row[-1] for row in months.rows] == [1] * 12
+    assert 'stroke-dasharray="6 4"' in months.chart and ">2023</text>" in months.chart

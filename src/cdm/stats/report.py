@@ -228,12 +228,17 @@ def year_in_figures(figures: dict, *, year: int, is_network: bool = True) -> lis
         ),
         _key(
             format_number(events["organized"]),
-            ngettext(
-                "événement organisé ; les Cités ont participé à %(n)s autres",
-                "événements organisés ; les Cités ont participé à %(n)s autres",
-                events["organized"],
-            )
-            % {"n": format_number(events["participated"])},
+            # Translators: two halves of one sentence, joined as the language punctuates.
+            _("%(organised)s ; %(participated)s")
+            % {
+                "organised": ngettext("événement organisé", "événements organisés", events["organized"]),
+                "participated": ngettext(
+                    "les Cités ont aussi participé à %(n)s événement de leurs partenaires",
+                    "les Cités ont aussi participé à %(n)s événements de leurs partenaires",
+                    events["participated"],
+                )
+                % {"n": format_number(events["participated"])},
+            },
             change(events["organized"], "events_organized"),
         ),
     ]
@@ -364,6 +369,13 @@ def build(period: Period, *, protected: bool = True) -> dict:
     b = published["beneficiaries"]
     profiles = published.get("profiles", {})
     monthly = published["monthly"]
+    if period.is_calendar_year:
+        # Every month of the year, in calendar order, a month without activity at 0.
+        zero = {"visits": 0, "participants": 0}
+        monthly = {
+            f"{period.label_year}-{m:02d}": monthly.get(f"{period.label_year}-{m:02d}", zero)
+            for m in range(1, 13)
+        }
     previous = published.get("previous_year")
     if protected:
         # Visits by month, protected like every breakdown (participants are counted by activity).
