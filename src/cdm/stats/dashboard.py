@@ -446,7 +446,7 @@ def comparison(cite: Cite, everyone: dict[int, CiteFigures], scope: Scope, *, ex
             "key": "change",
             "own": change(scope.windows["year"], scope.windows["year_prev"]),
             "median": _median([f.change for f in peers]),
-            "unit": "percent",
+            "unit": "change",
         },
         {
             "key": "first_share",

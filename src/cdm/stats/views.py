@@ -384,7 +384,9 @@ def _unit(value, unit: str) -> str:
     if isinstance(value, str):
         return value
     if unit == "percent":
-        return format_percent(value)
+        return format_percent(value, 0)
+    if unit == "change":
+        return _signed(value)
     if unit == "minutes":
         return _("%(n)s min") % {"n": format_number(value)}
     return format_number(value)
