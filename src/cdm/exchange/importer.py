@@ -823,12 +823,8 @@ class PackageImport:
         model = table.model
         key = table.field("id").model_field
         ids = [v["id"] for v in rows]
-        stored = {
-            str(k): cite_id
-            for k, cite_id in model._base_manager.filter(**{f"{key}__in": ids}).values_list(
-                key, "cite_id" if owned(table) else "pk"
-            )
-        }
+        scope = "cite_id" if owned(table) else "pk"
+        stored = {str(k): cite_id for k, cite_id in _by_ids(model, key, ids, scope)}
         keep = None
         if owned(table):
 
@@ -840,12 +836,7 @@ class PackageImport:
         links = [f for f in table.fields if f.type == "ids"]
         if not links:
             return
-        after = {
-            str(k): (pk, cite_id)
-            for k, pk, cite_id in model._base_manager.filter(**{f"{key}__in": ids}).values_list(
-                key, "pk", "cite_id" if owned(table) else "pk"
-            )
-        }
+        after = {str(k): (pk, cite_id) for k, pk, cite_id in _by_ids(model, key, ids, "pk", scope)}
         if owned(table):  # links only for the rows of the row's own Cité
             rows = [v for v in rows if after[v["id"]][1] == self.cite_pk[v["cite"]]]
         row_pk = {v["id"]: after[v["id"]][0] for v in rows}
@@ -1207,6 +1198,14 @@ class WritePlan:
                 update=update,
                 scope=self.scope_column,
             )
+        )
+
+
+def _by_ids(model, key: str, ids: list, *fields: str):
+    """(key, *fields) of the stored rows of ``model`` whose ``key`` is in ``ids``, a chunk at a time."""
+    for start in range(0, len(ids), 5000):
+        yield from model._base_manager.filter(**{f"{key}__in": ids[start : start + 5000]}).values_list(
+            key, *fields
         )
 
 
