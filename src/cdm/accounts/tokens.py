@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from .models import ApiToken, User
@@ -41,7 +41,8 @@ def token_user(raw: str) -> User | None:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != "cdm" or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    # The prefix is unique: no ordering to compile (the model's own would sort the one row).
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).order_by().first()
     if token is None or not hmac.compare_digest(token.digest, _digest(raw)):
         return None
     now = timezone.now()
@@ -52,7 +53,8 @@ def token_user(raw: str) -> User | None:
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    prefetch_related_objects([user], "cites")
+    cites = User._meta.get_field("cites").related_model.objects.order_by()  # unsorted: one or a few
+    prefetch_related_objects([user], Prefetch("cites", queryset=cites))
     user.cite_ids = sorted(cite.pk for cite in user.cites.all())  # the cached property, set once
     user.device_token = True
     return user

@@ -89,7 +89,8 @@ def visit_record(
     now = timezone.localtime()
     pole_obj = None
     if pole:
-        pole_obj = Pole.objects.filter(cite=cite, code=pole).first()
+        # Unique in its Cité: no ordering (the model's sorts by the Cité's name, a join).
+        pole_obj = Pole.objects.filter(cite=cite, code=pole).order_by().first()
         if pole_obj is None:
             raise DeskError("pole", _("« %(v)s » n'est pas un pôle de cette Cité") % {"v": pole[:64]})
         if theme and theme != pole_obj.theme:
@@ -99,7 +100,7 @@ def visit_record(
         raise DeskError("theme", _("un thème ou un pôle est obligatoire"))
     site_obj = None
     if site:
-        site_obj = Site.objects.filter(cite=cite, slug=site).first()
+        site_obj = Site.objects.filter(cite=cite, slug=site).order_by().first()
         if site_obj is None:
             raise DeskError("site", _("« %(v)s » n'est pas un site de cette Cité") % {"v": site[:64]})
     day = date or now.date()
