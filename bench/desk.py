@@ -215,7 +215,8 @@ def run(kind: str, seconds: float, workers: int, threads: int = 0) -> None:
             for _ in range(ROUNDS)
         ]
         c, r, a = (median_of([rnd[i] for rnd in rounds]) for i in range(3))
-        ratios = [rnd[2]["rps"] / rnd[0]["rps"] for rnd in rounds]
+        # A round whose ceiling answered nothing (every request an error) has no ratio.
+        ratios = [rnd[2]["rps"] / rnd[0]["rps"] if rnd[0]["rps"] else float("nan") for rnd in rounds]
         # The same 50 clients as desks at a brisk pace, in an open loop: each records a visit every
         # 0.5 s on average (about 100 visits a second in all, far above the network's busiest hour).
         d = paced(port, "/api/visits", headers, visit, max(seconds, 10), mean_pause=0.5, tokens=tokens)

@@ -204,7 +204,8 @@ def ten_years(kind: str, one_year_url: str) -> str:
             cols = "cite_id, site_id, time, channel, theme, pole_id, outcome, age_band, gender, status, first_visit, recorded_at"
             for shift in range(1, 10):
                 conn.execute(
-                    f"INSERT INTO activity_visit (uid, date, {cols}) SELECT uid || '-{shift}', "
+                    # A visit's uid is a canonical UUID of 36 characters: a new one from the old.
+                    f"INSERT INTO activity_visit (uid, date, {cols}) SELECT md5(uid || '-{shift}')::uuid::text, "
                     f"date - interval '{shift} years', {cols} FROM activity_visit WHERE date >= '2024-01-01'"
                 )
             conn.execute("VACUUM ANALYZE")  # as a bulk load by `cdm import` leaves it
