@@ -151,6 +151,7 @@ class PackageImport:
         self.row_cite: dict[str, dict[str, str]] = defaultdict(dict)
         self._stored_cite: dict[str, dict[str, str]] = {}
         self._datetime_columns: dict[str, list[str]] = {}
+        self._absent: dict[str, set[str]] = {}  # {table: the columns its file leaves out}
         self._session_keys: dict[tuple, tuple[int, str]] = {}  # (column, value) → (line, session id)
         self._session_capacity: dict[str, tuple[int, int | None]] = {}  # session id → (line, capacity)
         # (Cité id or None for the network's directory) → {"created"|"changed"|"deleted": {table: n}}
@@ -199,6 +200,7 @@ class PackageImport:
                         (i, by_name[name], parsers[name]) for i, name in enumerate(header) if name in by_name
                     ]
                     absent = [f for f in table.fields if f.name not in header]
+                    self._absent[table.name] = {f.name for f in absent}
                     width = len(header)
                     continue
                 joined = "".join(raw)
@@ -814,7 +816,7 @@ class PackageImport:
         return lookups
 
     def _plan(self, table: Table, lookups: dict) -> "WritePlan":
-        return WritePlan(table, lookups)
+        return WritePlan(table, lookups, absent=self._absent.get(table.name, set()))
 
     def _write_records(self, package, table: Table) -> None:
         """A table of records with an id (milestones, the programme, the representation log): an
@@ -893,7 +895,7 @@ class PackageImport:
             cite_at = columns.index(plan.cite_attname) if plan.cite_attname else None
 
         def write():
-            if create_only:
+            if create_only or not plan.update_names:
                 existing = set(model._base_manager.values_list(*plan.key_attnames))
                 fresh = [o for o in objs if tuple(getattr(o, a) for a in plan.key_attnames) not in existing]
                 model.objects.bulk_create(fresh)
@@ -1094,9 +1096,10 @@ class PackageImport:
 class WritePlan:
     """How the rows of one table go to its model's columns, derived from the schema once per write.
 
-    ``lookups`` turns each reference into the referenced row's key: {table: {id: pk}}."""
+    ``lookups`` turns each reference into the referenced row's key: {table: {id: pk}}; ``absent``:
+    the columns the file leaves out, which an update leaves as they are."""
 
-    def __init__(self, table: Table, lookups: dict):
+    def __init__(self, table: Table, lookups: dict, absent: set[str] = frozenset()):
         self.table = table
         meta = table.model._meta
         self.fields = [
@@ -1122,7 +1125,12 @@ class WritePlan:
         cite = next((mf for f, mf in self.fields if f.references == "cites" and f.name not in key), None)
         self.scope_attnames = [cite.attname] if cite else []
         self.scope_column = cite.column if cite else None
-        fixed = {f.model_field for f in table.fields if not f.update}  # written on creation only
+        # Written on creation only: a column so marked, and a column the file leaves out (an older
+        # package keeps what is stored; a new row takes the default).
+        fixed = {f.model_field for f in table.fields if not f.update}
+        fixed |= {f.model_field for f in table.fields if f.name in absent} - {
+            f.model_field for f in table.fields if f.name not in absent
+        }
         updated = [
             mf for f, mf in self.fields if f.name not in key and mf is not cite and mf.name not in fixed
         ]

@@ -86,6 +86,7 @@ TYPES = {
     ),
     "url": Type("string", "^https?://\\S+$", "web address beginning with http:// or https://"),
     "language": Type("string", "^[a-z]{2}$", "ISO 639-1 language code, e.g. fr"),
+    "timezone": Type("string", "^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", "IANA time zone name, e.g. Europe/Paris"),
     "dates": Type(
         "string",
         "^[0-9]{4}-[0-9]{2}-[0-9]{2}(;[0-9]{4}-[0-9]{2}-[0-9]{2})*$",
@@ -274,6 +275,12 @@ TABLES: tuple[Table, ...] = (
             Field("member_since", "date"),
             Field("labelled_on", "date"),
             Field("opened_on", "date", description="opened to the public: a visit may not precede it"),
+            Field(
+                "timezone",
+                "timezone",
+                max_length=64,
+                description="its sessions' local time; empty: Europe/Paris; a file without it keeps the stored zone",
+            ),
         ),
         Cite,
         primary_key=("id",),

@@ -39,6 +39,7 @@ TYPE_HELP = {
     "url": lambda f: _("adresse web commençant par http:// ou https://"),
     "language": lambda f: _("code de langue ISO 639-1, par exemple fr"),
     "dates": lambda f: _("dates AAAA-MM-JJ séparées par « ; »"),
+    "timezone": lambda f: _("fuseau horaire IANA, par exemple Europe/Paris, Indian/Reunion"),
 }
 
 

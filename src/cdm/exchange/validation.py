@@ -15,6 +15,8 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from cdm.network.models import validate_timezone
+
 from .cells import formula_unquote
 from .schema import Field
 
@@ -109,6 +111,12 @@ def _parse(field: Field, raw: str):
             return str(uuid.UUID(value))
         except ValueError:
             raise CellError(_("« %(v)s » n'est pas un UUID") % {"v": value[:50]}) from None
+    if kind == "timezone":
+        try:
+            validate_timezone(value)
+        except ValidationError:
+            raise CellError(_("« %(v)s » n'est pas un fuseau horaire IANA") % {"v": value[:50]}) from None
+        return value
     if kind == "language":
         if not LANGUAGE.match(value):
             raise CellError(_("« %(v)s » n'est pas un code de langue ISO 639-1") % {"v": value[:50]})
