@@ -9,6 +9,7 @@ they are counted as the standard's activities of the current year. Deterministic
 
 import datetime
 import random
+import unicodedata
 import uuid
 
 from django.utils import timezone
@@ -315,6 +316,13 @@ def _titles(fmt: str, cite: Cite) -> dict:
     }
 
 
+POSTER_FONTS = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
+]
+
+
 def picture_png(title: str, colours: tuple, size=(960, 540)) -> bytes:
     """A simple poster drawn here (no download): a gradient, a few circles and the event's title."""
     import io
@@ -334,7 +342,24 @@ def picture_png(title: str, colours: tuple, size=(960, 540)) -> bytes:
     for i in range(6):
         x, y, radius = 140 + i * 150, 120 + (i % 3) * 90, 40 + (i % 4) * 18
         draw.ellipse([x - radius, y - radius, x + radius, y + radius], outline=(255, 255, 255), width=4)
-    font = ImageFont.load_default(size=56)
+
+    def font_of(points):
+        # A system font with accents if there is one (DejaVu, Liberation); Pillow's own has none.
+        for path in POSTER_FONTS:
+            try:
+                return ImageFont.truetype(path, points)
+            except OSError:
+                continue
+        return ImageFont.load_default(size=points)
+
+    size_pt = 56
+    font = font_of(size_pt)
+    if not isinstance(font, ImageFont.FreeTypeFont) or font.path not in POSTER_FONTS:
+        # Pillow's own font has no accents: write the title without them rather than with boxes.
+        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    while draw.textlength(title, font=font) > width - 96 and size_pt > 20:
+        size_pt -= 4
+        font = font_of(size_pt)
     draw.text((48, height - 130), title, fill=(255, 255, 255), font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
