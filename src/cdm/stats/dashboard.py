@@ -167,10 +167,13 @@ def collect(as_of: datetime.date, *, clock: datetime.date | None = None) -> dict
 
     def year_part(sub):
         return {
-            "first": list(
-                visits(sub, ids).values_list("cite", "first_visit").annotate(n=Count("pk")).order_by()
+            # First visits and themes from one scan: their joint counts, split below.
+            "profile": list(
+                visits(sub, ids)
+                .values_list("cite", "first_visit", "theme")
+                .annotate(n=Count("pk"))
+                .order_by()
             ),
-            "themes": list(visits(sub, ids).values_list("cite", "theme").annotate(n=Count("pk")).order_by()),
             "waits": list(
                 Interview.objects.filter(
                     visit__cite__in=ids,
@@ -188,7 +191,7 @@ def collect(as_of: datetime.date, *, clock: datetime.date | None = None) -> dict
     # current month is counted again after a visit is recorded.
     with month_parts.one_reading():
         by_month = month_parts.breakdowns(Period(lo, as_of), ids, days_part, "dashboard-days")
-        in_year = month_parts.breakdowns(Period(year_start, as_of), ids, year_part, "dashboard-year")
+        in_year = month_parts.breakdowns(Period(year_start, as_of), ids, year_part, "dashboard-profile")
 
     # 1. visits by (Cité, day) and every window's sum, only where the Cité was a member.
     by_day: dict[int, dict[datetime.date, int]] = {pk: {} for pk in ids}
@@ -210,9 +213,8 @@ def collect(as_of: datetime.date, *, clock: datetime.date | None = None) -> dict
     first = {True: "first", False: "returning", None: "unknown"}
     for c in out.values():
         c.first_visits = dict.fromkeys(("first", "returning", "unknown"), 0)
-    for cite, value, n in in_year.get("first", []):
+    for cite, value, theme, n in in_year.get("profile", []):
         out[cite].first_visits[first[value]] += n
-    for cite, theme, n in in_year.get("themes", []):
         out[cite].themes[theme] = out[cite].themes.get(theme, 0) + n
     histograms: dict[int, dict[int, int]] = {pk: {} for pk in ids}
     for cite, wait, n in in_year.get("waits", []):
