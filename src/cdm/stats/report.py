@@ -697,7 +697,7 @@ def render_csv(period: Period, *, protected: bool = True) -> str:
     context = build(period, protected=protected)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("section"), _("tableau"), _("libellé"), _("valeur"), _("valeur 2")])
+    writer.writerow([_("section"), _("tableau"), _("libellé"), _("valeur"), _("valeur 2"), _("valeur 3")])
     for section, tables in context["sections"].items():
         for table in tables:
             for row in table.rows:
