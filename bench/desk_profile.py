@@ -8,6 +8,7 @@ or ``cdm_bench_profile`` on PostgreSQL).
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def main() -> int:
     import django
 
     os.environ.update(common.env_for(url))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "cdm.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"  # CDM's URLs and the ceiling's beside them
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -87,6 +88,33 @@ def main() -> int:
         f"({cpu / args.visits * 1000:.2f} ms of this process's CPU per visit; the rest is the "
         "database's, or the machine's other work)"
     )
+    # The ceiling (bench/ceiling.py: the minimal Django view, Model.objects.create) against the API in
+    # this process's CPU time, in interleaved rounds: a ratio that the machine's other work moves
+    # less than wall-clock throughput (on PostgreSQL it leaves out the server's own CPU).
+    from ceiling import prepare
+
+    prepare()
+
+    def ceiling() -> None:
+        response = client.post(
+            "/bench/ceiling", json.dumps({"uid": str(uuid.uuid4())}), content_type="application/json"
+        )
+        assert response.status_code == 201, response.content
+
+    for _ in range(200):
+        ceiling()
+    ratios = []
+    for _ in range(5):
+        costs = []
+        for fn in (ceiling, visit):
+            cpu = time.process_time()
+            for _ in range(args.visits // 5):
+                fn()
+            costs.append((time.process_time() - cpu) / (args.visits // 5) * 1000)
+        ratios.append(costs[0] / costs[1])
+        print(f"  round: ceiling {costs[0]:.2f} ms, visit {costs[1]:.2f} ms of CPU → {ratios[-1]:.2f}")
+    ratios.sort()
+    print(f"throughput ratio in this process's CPU time (ceiling's cost / visit's): median {ratios[2]:.2f}")
     if args.profile:
         import cProfile
         import pstats
