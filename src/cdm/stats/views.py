@@ -263,8 +263,14 @@ def _trend(scope, report_url: str, query: dict) -> dict:
     year = scope.as_of.year
     labels = [formats.date_format(m["month"], "M") for m in months]
     words = "; ".join(
-        f"{label} {year} : {format_number(m['visits']) if m['visits'] is not None else '—'}, "
-        f"{year - 1} : {format_number(m['previous'])}"
+        _("%(month)s %(year)s : %(n)s, %(previous_year)s : %(previous)s")
+        % {
+            "month": label,
+            "year": year,
+            "n": format_number(m["visits"]) if m["visits"] is not None else "—",
+            "previous_year": year - 1,
+            "previous": format_number(m["previous"]),
+        }
         for label, m in zip(labels, months, strict=True)
     )
     title = _("Visites par mois, %(year)s et %(previous)s") % {"year": year, "previous": year - 1}
@@ -298,9 +304,7 @@ def _drill(report_url: str, query: dict, extra: dict) -> str:
     return f"{report_url}?{urlencode(query | extra)}"
 
 
-def _navigation(
-    request, year: int, as_of: datetime.date, clock: datetime.date, name: str, kwargs: dict
-) -> dict:
+def _navigation(year: int, as_of: datetime.date, clock: datetime.date, name: str, kwargs: dict) -> dict:
     def url(y, on=None):
         target = reverse(f"stats:{name}", kwargs=kwargs | {"year": y})
         return f"{target}?{urlencode({'on': on.isoformat()})}" if on else target
@@ -372,7 +376,7 @@ def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
         "late": data["late"],
         "received": data["own"].last_received,
         "late_days": dashboard.LATE_DAYS,
-        "nav": _navigation(request, year, as_of, clock, "dashboard", {"slug": cite.slug}),
+        "nav": _navigation(year, as_of, clock, "dashboard", {"slug": cite.slug}),
         "first_share": scope.first_share,
     }
     return render(request, "stats/dashboard.html", context)
@@ -413,7 +417,8 @@ def network_dashboard(request, year: int):
     rows = []
     for r in data["rows"]:
         months_words = ", ".join(
-            f"{formats.date_format(start, 'YEAR_MONTH_FORMAT')} : {format_number(v)}"
+            _("%(month)s : %(n)s")
+            % {"month": formats.date_format(start, "YEAR_MONTH_FORMAT"), "n": format_number(v)}
             for start, v in r["months"]
         )
         rows.append(
@@ -444,7 +449,7 @@ def network_dashboard(request, year: int):
         "late_count": data["late_count"],
         "late_days": dashboard.LATE_DAYS,
         "report_url": report_url,
-        "nav": _navigation(request, year, as_of, clock, "network_dashboard", {}),
+        "nav": _navigation(year, as_of, clock, "network_dashboard", {}),
         "first_share": scope.first_share,
     }
     return render(request, "stats/dashboard_network.html", context)
