@@ -79,3 +79,9 @@ def test_shares_come_largest_first_with_hidden_then_not_stated_last():
     assert [k for k, _v in by_size(counts)] == ["male", "female", "other", "not_stated"]
     counts = {"BE": 10, "FR": 300, "CH": "< 5", "PT": 20}
     assert [k for k, _v in by_size(counts)] == ["FR", "PT", "BE", "CH"]
+
+
+def test_a_long_label_is_cut_to_its_room_and_kept_whole_in_a_tooltip():
+    name = "Chambre de commerce et d'industrie de Barcelona, service emploi"
+    svg = charts.bar_chart([(name, 31)], title="Entretiens")
+    assert "…" in svg and f"<title>{name.replace(chr(39), '&#x27;')}</title>" in svg

@@ -87,6 +87,12 @@ def _svg_open(width, height, title: str, desc: str = "") -> list[str]:
     return parts
 
 
+def _fit(label: str, room: float, size: float = 12) -> str:
+    """A label cut to the room beside its bar ("Chambre de commerce et d'ind…"); the table has it whole."""
+    most = max(4, int(room / (0.58 * size)))
+    return label if len(label) <= most else label[: most - 1].rstrip() + "…"
+
+
 def bar_chart(
     items: list[tuple[str, float]], *, title: str, width: int = 560, shares: bool = False, colour: int = 0
 ) -> str:
@@ -110,9 +116,10 @@ def bar_chart(
         text = _fmt(value)
         if shares and isinstance(value, Number):
             text += " · " + escape(format_percent(100 * value / total, 0))
+        shown = _fit(label, label_w - 10)
         parts.append(
             f'<text x="{label_w - 8}" y="{base:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{escape(label)}</text>'
+            f'fill="{INK}">{escape(shown)}{f"<title>{escape(label)}</title>" if shown != label else ""}</text>'
         )
         if not isinstance(value, Number):
             parts.append(f'<text x="{label_w + 4}" y="{base:.1f}" font-size="12" fill="{INK}">{text}</text>')
