@@ -97,6 +97,12 @@ bench-report: $(BIN)/cdm .stamp-bench
 bench-import: $(BIN)/cdm
 	$(BIN)/python bench/importing.py
 
+# A desk's visit in-process: its SQL statements, its CPU time against the ceiling's (paired rounds,
+# steadier than wall-clock throughput on a shared machine); BENCH_PROFILE_ARGS=--pg, --profile.
+.PHONY: bench-desk-profile
+bench-desk-profile: $(BIN)/cdm
+	$(BIN)/python bench/desk_profile.py $(BENCH_PROFILE_ARGS)
+
 # The chat (issue #16): 200 visitors and 20 counsellors on daphne, beside a bare echo consumer.
 # The websockets client library drives it (BENCH_CHAT_ARGS=--redis for the Redis layer).
 .PHONY: bench-chat
