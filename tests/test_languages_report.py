@@ -145,3 +145,29 @@ def test_french_readers_get_no_note(client, sample):
     ReportNarrative.objects.create(year=2024, language="fr", editorial="Une année de croissance.")
     body = client.get("/fr/report/2024/").content.decode()
     assert "Une année de croissance." in body and "fallback-note" not in body
+
+
+def test_each_part_opens_with_the_networks_words_in_the_readers_language(client, sample):
+    ReportNarrative.objects.create(
+        year=2024, language="fr", intro_beneficiaries="Des publics venus de partout.", intro_partners=""
+    )
+    ReportNarrative.objects.create(year=2024, language="pt", intro_beneficiaries="Públicos de toda a parte.")
+    french = client.get("/fr/report/2024/").content.decode()
+    assert '<p class="intro">Des publics venus de partout.</p>' in french
+    with translation.override("fr"):
+        drawn = translation.gettext(
+            "Les partenaires tiennent les entretiens aux côtés des Cités et apportent leurs contributions : "
+            "personnel, locaux, financement."
+        )
+    assert drawn in french  # left empty: the sentence drawn from the figures
+    assert '<p class="intro">Públicos de toda a parte.</p>' in client.get("/pt/report/2024/").content.decode()
+    # No Italian text: the Italian reader gets the sentence in Italian, not the French words.
+    italian = client.get("/it/report/2024/").content.decode()
+    assert "Des publics venus de partout." not in italian
+    with translation.override("it"):
+        assert (
+            translation.gettext(
+                "Les Cités des métiers accueillent tout public, quels que soient l'âge, le genre ou le statut."
+            )
+            in italian
+        )

@@ -14,6 +14,27 @@ class ReportNarrative(models.Model):
     editorial = models.TextField(_("éditorial"), blank=True)
     highlights = models.TextField(_("faits marquants de l'année"), blank=True)
     signed_by = models.CharField(_("signé par"), max_length=200, blank=True)
+    # Each part of the report opens with a short text: the network's own words when written here,
+    # else a sentence drawn from the figures (``report._intros``).
+    intro_network = models.TextField(
+        _("ouverture : le réseau"), blank=True, help_text=_("Vide : une phrase tirée des chiffres.")
+    )
+    intro_beneficiaries = models.TextField(
+        _("ouverture : les bénéficiaires"), blank=True, help_text=_("Vide : une phrase tirée des chiffres.")
+    )
+    intro_profiles = models.TextField(
+        _("ouverture : le profil des visiteurs"),
+        blank=True,
+        help_text=_("Vide : une phrase tirée des chiffres."),
+    )
+    intro_offer = models.TextField(
+        _("ouverture : l'offre de service"), blank=True, help_text=_("Vide : une phrase tirée des chiffres.")
+    )
+    intro_partners = models.TextField(
+        _("ouverture : les partenaires"), blank=True, help_text=_("Vide : une phrase tirée des chiffres.")
+    )
+
+    INTRO_PARTS = ("network", "beneficiaries", "profiles", "offer", "partners")
 
     class Meta:
         verbose_name = _("texte du rapport annuel")

@@ -555,7 +555,8 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "tables": [table for tables in sections.values() for table in tables],
         "valued_rows": valued_rows,
         "key_figures": key_figures,
-        "intros": _intros(published, period, is_network=not period.cites),
+        "intros": _intros(published, period, is_network=not period.cites)
+        | _written_intros(narrative, language),
         "members": member_rows,
         "new_members": [
             c for c in member_rows if c.member_since and period.start <= c.member_since <= period.end
@@ -624,6 +625,15 @@ def needs_table(asked: dict, offered: dict, number: int) -> Table | None:
         percent=True,
     )
     return table
+
+
+def _written_intros(narrative: ReportNarrative | None, language: str) -> dict[str, str]:
+    """The parts' openings the network wrote in the reader's language (a French text does not stand
+    in for a missing one here: the sentence drawn from the figures is in the reader's language)."""
+    if narrative is None or narrative.language != language[:2]:
+        return {}
+    written = {part: getattr(narrative, f"intro_{part}").strip() for part in ReportNarrative.INTRO_PARTS}
+    return {part: text for part, text in written.items() if text}
 
 
 def _intros(figures: dict, period: Period, *, is_network: bool) -> dict[str, str]:
