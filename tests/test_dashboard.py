@@ -333,3 +333,30 @@ def test_a_network_observer_reads_the_network_with_small_counts_hidden(client, c
     response = client.get("/fr/dashboard/2024/")
     rows = {r["cite"].slug: r for r in response.context["rows"]}
     assert [rows[s]["year"] for s in ("alpha", "beta", "gamma")] == [3, 61, 11]
+
+
+def test_partners_are_credited_with_their_interviews_beside_their_contributions(
+    client, clock, two_cites, coordinator
+):
+    alpha, beta = two_cites
+    partner = alpha["partner"]
+    with scopes_disabled():
+        for day in (datetime.date(2024, 3, 4), datetime.date(2024, 6, 10)):
+            for _ in range(6):
+                visit = Visit.objects.create(cite=alpha["cite"], date=day, theme="job", outcome="interview")
+                Interview.objects.create(visit=visit, partner=partner, duration_minutes=20)
+    client.force_login(alpha["users"]["manager"])
+    rows = client.get("/fr/dashboard/alpha/2024/").context["partners"]
+    # 12 this year and the fixture's May interview; its one contribution of 2024.
+    assert rows == [{"name": partner.name, "interviews": 13, "contributions": 1, "valued": ""}]
+    client.force_login(coordinator)
+    page = client.get("/fr/dashboard/2024/")
+    credited = {r["name"]: r["interviews"] for r in page.context["partners"]}
+    assert credited[partner.name] == 13
+    assert credited[beta["partner"].name] == 1  # the coordinator sees small counts
+    client.force_login(User.objects.create_user("netobs", role=Role.OBSERVER))
+    credited = {r["name"]: r["interviews"] for r in client.get("/fr/dashboard/2024/").context["partners"]}
+    # Beta's one interview hidden, and alpha's 13 with it: the interviews' total would give it back.
+    assert credited == {partner.name: "< 5", beta["partner"].name: "< 5"}
+    page = client.get("/fr/dashboard/2024/").content.decode()
+    assert "Entretiens tenus par les conseillers de chaque partenaire" in page

@@ -378,8 +378,27 @@ def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
         "late_days": dashboard.LATE_DAYS,
         "nav": _navigation(year, as_of, clock, "dashboard", {"slug": cite.slug}),
         "first_share": scope.first_share,
+        "partners": _partners(as_of, cite=cite, exact=exact),
     }
     return render(request, "stats/dashboard.html", context)
+
+
+PARTNERS_SHOWN = 5
+
+
+def _partners(as_of: datetime.date, *, cite: Cite | None, exact: bool) -> list[dict]:
+    """The partner organisations credited since 1 January: the interviews their counsellors held (a
+    breakdown of the interviews, small counts hidden unless ``exact``), beside their contributions."""
+    period = period_from(
+        start=datetime.date(as_of.year, 1, 1).isoformat(),
+        end=as_of.isoformat(),
+        cite=cite.slug if cite else None,
+    )
+    rows = report.partner_rows(period, {"interviews": {"total": 0}}, protected=not exact)
+    return [
+        {"name": name, "interviews": interviews, "contributions": contributions, "valued": valued}
+        for name, interviews, contributions, valued in rows[:PARTNERS_SHOWN]
+    ]
 
 
 def _unit(value, unit: str) -> str:
@@ -451,6 +470,7 @@ def network_dashboard(request, year: int):
         "report_url": report_url,
         "nav": _navigation(year, as_of, clock, "network_dashboard", {}),
         "first_share": scope.first_share,
+        "partners": _partners(as_of, cite=None, exact=exact),
     }
     return render(request, "stats/dashboard_network.html", context)
 
