@@ -10,6 +10,8 @@ from django_scopes import scopes_disabled
 from cdm.accounts.tokens import token_create
 from cdm.activity.models import Visit
 
+from .conftest import make_cite_world
+
 
 def bearer(user):
     return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)[1]}"}
@@ -69,3 +71,19 @@ def test_the_models_rules_still_refuse_a_visit_before_its_cite_opened(client, tw
     assert answer.json()["errors"][0]["field"] == "date"
     with scopes_disabled():
         assert not Visit.objects.filter(date=datetime.date(1999, 12, 31)).exists()
+
+
+def test_a_resent_visit_is_stored_once_outside_any_transaction(client, transactional_db):
+    # As under the web server: no transaction around the request, the visit's INSERT on its own.
+    alpha = make_cite_world("alpha")
+    auth = bearer(alpha["users"]["agent"])
+    uid = "0b7e2f4c-1d2a-4b7e-9c3d-5e6f7a8b9c0d"
+    first = record(client, auth, uid=uid)
+    again = record(client, auth, uid=uid)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    queued = record(client, auth, outcome="interview")  # with its ticket, in one transaction
+    assert queued.status_code == 201, queued.content
+    assert queued.json()["ticket"]
+    with scopes_disabled():
+        assert Visit.objects.filter(uid=uid).count() == 1

@@ -124,9 +124,17 @@ def visit_record(
     _check(visit)
     queued = outcome == Outcome.INTERVIEW and day == now.date()
     try:
-        with transaction.atomic():
+        if queued or transaction.get_connection().in_atomic_block:
+            # The visit and its ticket together or neither; inside a caller's transaction, a
+            # savepoint, so that a refused insert leaves that transaction usable.
+            with transaction.atomic():
+                visit.save()
+                ticket = _ticket_issue(visit=visit, arrived_at=timezone.now()) if queued else None
+        else:
+            # One INSERT is atomic by itself: no BEGIN … COMMIT around it, so SQLite's write lock
+            # is held for that one statement only (four workers wait on it at a busy desk).
             visit.save()
-            ticket = _ticket_issue(visit=visit, arrived_at=timezone.now()) if queued else None
+            ticket = None
     except IntegrityError:
         # Stored meanwhile by a resend that overtook this one (an offline outbox sent twice).
         stored = _stored(uid, cite)
