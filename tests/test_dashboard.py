@@ -360,3 +360,32 @@ def test_partners_are_credited_with_their_interviews_beside_their_contributions(
     assert credited == {partner.name: "< 5", beta["partner"].name: "< 5"}
     page = client.get("/fr/dashboard/2024/").content.decode()
     assert "Entretiens tenus par les conseillers de chaque partenaire" in page
+
+
+def test_the_themes_asked_are_drawn_beside_the_workshops_offered(client, clock, two_cites):
+    from cdm.activity.models import Activity
+
+    alpha, _beta = two_cites
+    cite = alpha["cite"]
+    add_visits(cite, datetime.date(2024, 3, 4), 29, theme="job")  # 30 with the fixture's May visit
+    add_visits(cite, datetime.date(2024, 3, 4), 10, theme="training")
+    with scopes_disabled():
+        for theme in ("training", "training", "training", "job"):
+            Activity.objects.create(
+                cite=cite,
+                kind="information_session",
+                role="organized",
+                title="Atelier",
+                theme=theme,
+                date=datetime.date(2024, 4, 2),
+                participants=8,
+            )
+    client.force_login(alpha["users"]["manager"])
+    page = client.get("/fr/dashboard/alpha/2024/").content.decode()
+    chart = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 460') :]
+    chart = chart[: chart.index("</svg>")]
+    # 30 of 40 visits asked for a job, 10 for training; 1 of 4 workshops on jobs, 3 on training.
+    desc = chart[chart.index("<desc") : chart.index("</desc>")]
+    assert "Trouver un emploi : 75\u202f% des visites, 25\u202f% des ateliers" in desc
+    assert "Se former : 25\u202f% des visites, 75\u202f% des ateliers" in desc
+    assert chart.count(">75\u202f%</text>") == 2 and chart.count(">25\u202f%</text>") == 2

@@ -365,6 +365,7 @@ def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
         ],
         "size_name": size_names.get(comparison["size_class"], ""),
         "themes": [t | {"url": _drill(report_url, query, {"theme": t["theme"]})} for t in scope.themes],
+        "needs_chart": _needs_chart(scope.themes),
         "sites": [
             {"name": s.name, "url": _drill(report_url, query, {"site": s.slug})} for s in data["sites"]
         ],
@@ -384,6 +385,25 @@ def _cite_dashboard_page(request, cite, year: int, *, exact: bool):
 
 
 PARTNERS_SHOWN = 5
+
+
+def _needs_chart(themes: list[dict]) -> str:
+    """The themes asked at the desk against the workshops organised on them, as shares."""
+    words = "; ".join(
+        _("%(theme)s : %(asked)s des visites, %(offered)s des ateliers")
+        % {
+            "theme": t["label"],
+            "asked": "—" if t["share"] is None else format_percent(t["share"], 0),
+            "offered": "—" if t["session_share"] is None else format_percent(t["session_share"], 0),
+        }
+        for t in themes
+    )
+    return dashboard_charts.needs_bars(
+        [(str(t["label"]), t["share"], t["session_share"]) for t in themes],
+        title=_("Thèmes demandés à l'accueil et ateliers offerts, en part du total"),
+        description=words,
+        legend=(_("Visites"), _("Ateliers")),
+    )
 
 
 def _partners(as_of: datetime.date, *, cite: Cite | None, exact: bool) -> list[dict]:
@@ -464,6 +484,7 @@ def network_dashboard(request, year: int):
         "scope": scope,
         "trend": _trend(scope, report_url, {}),
         "themes": [t | {"url": _drill(report_url, {}, {"theme": t["theme"]})} for t in scope.themes],
+        "needs_chart": _needs_chart(scope.themes),
         "rows": rows,
         "late_count": data["late_count"],
         "late_days": dashboard.LATE_DAYS,
