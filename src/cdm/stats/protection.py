@@ -152,11 +152,45 @@ def _int(n) -> int:
 # -- the published figures of a year, over the whole network ----------------------------------
 
 
+def _visit_cells_part(period, ids: list[int]) -> dict:
+    """The visits' and interviews' cells of the Cités ``ids`` in ``period`` (a month or part of
+    one), as rows ``(family, cite id, value, count)``."""
+    from cdm.activity.models import Interview, Visit
+
+    visits = Visit.objects.filter(cite__in=ids, date__gte=period.start, date__lte=period.end)
+    month = Substr(Cast("date", output_field=CharField()), 1, 7)
+    groups = {
+        "activity": visits.values_list("cite", "outcome"),
+        "ichannel": visits.filter(outcome=Outcome.INTERVIEW).values_list("cite", "channel"),
+        "month": visits.annotate(m=month).values_list("cite", "m"),
+        **{f: visits.values_list("cite", f) for f in ("age_band", "gender", "status", "theme", "channel")},
+        "first_visit": visits.values_list("cite", "first_visit"),
+    }
+    first = {True: "first", False: "returning", None: "unknown"}
+    rows = []
+    for family, qs in groups.items():
+        for cite, value, n in qs.annotate(n=Count("pk")).order_by():
+            rows.append((family, cite, first[value] if family == "first_visit" else value, n))
+    interviews = Interview.objects.filter(
+        visit__cite__in=ids, visit__date__gte=period.start, visit__date__lte=period.end
+    )
+    for name, field in (("durations", "duration_minutes"), ("waits", "waited_minutes")):
+        for cite, n in (
+            interviews.filter(**{f"{field}__isnull": False})
+            .values_list("visit__cite")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            rows.append((name, cite, "", n))
+    return {"cells": rows}
+
+
 def year_cells(year: int) -> tuple[dict, list[tuple]]:
     """Every published cell of ``year`` (each Cité, each country, the network) and every line."""
     from cdm.accounts.scoping import network_scope
-    from cdm.activity.models import Activity, Interview, Visit
+    from cdm.activity.models import Activity
 
+    from . import months
     from .figures import Period, members
 
     period = Period.year(year)
@@ -167,39 +201,18 @@ def year_cells(year: int) -> tuple[dict, list[tuple]]:
         country_of = {f"cite:{m['slug']}": f"country:{m['country']}" for m in member_rows}
         ids = list(scope_of)
         in_year = {"date__gte": period.start, "date__lte": period.end}
-        visits = Visit.objects.filter(cite__in=ids, **in_year)
-        month = Substr(Cast("date", output_field=CharField()), 1, 7)
-        groups = {
-            "activity": visits.values_list("cite", "outcome"),
-            "ichannel": visits.filter(outcome=Outcome.INTERVIEW).values_list("cite", "channel"),
-            "month": visits.annotate(m=month).values_list("cite", "m"),
-            **{
-                f: visits.values_list("cite", f) for f in ("age_band", "gender", "status", "theme", "channel")
-            },
-            "first_visit": visits.values_list("cite", "first_visit"),
-        }
-        first = {True: "first", False: "returning", None: "unknown"}
-        for family, qs in groups.items():
-            for cite, value, n in qs.annotate(n=Count("pk")).order_by():
-                value = first[value] if family == "first_visit" else value
-                cells[family, scope_of[cite], value] = n
+        # The visits' cells month by month, each month cached under its own data (``months``): a
+        # visit recorded today makes only this month be counted again, not the whole year.
+        parts = months.breakdowns(period, ids, lambda sub: _visit_cells_part(sub, ids), "protection-cells")
+        for family, cite, value, n in parts.get("cells", []):
+            key = (family, scope_of[cite], value)
+            cells[key] = cells.get(key, 0) + n
         participants = dict(
             Activity.objects.filter(cite__in=ids, **in_year)
             .values_list("cite")
             .annotate(p=Sum("participants"))
             .order_by()
         )
-        interviews = Interview.objects.filter(
-            visit__cite__in=ids, visit__date__gte=period.start, visit__date__lte=period.end
-        )
-        for name, field in (("durations", "duration_minutes"), ("waits", "waited_minutes")):
-            for cite, n in (
-                interviews.filter(**{f"{field}__isnull": False})
-                .values_list("visit__cite")
-                .annotate(n=Count("pk"))
-                .order_by()
-            ):
-                cells[name, scope_of[cite], ""] = n
     for pk, scope in scope_of.items():
         v = sum(cells.get(("activity", scope, o), 0) for o in OUTCOMES)
         cells["V", scope, ""] = v
