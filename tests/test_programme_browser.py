@@ -3,6 +3,7 @@ the Cité's iCalendar feed show its sessions; a visitor takes the last seat whil
 a seat (waiting list); an agent enters attendance on a phone-sized screen. axe-core on the public pages."""
 
 import datetime
+import time
 import urllib.request
 
 import icalendar
@@ -41,6 +42,17 @@ def signed_in(browser, url, username, viewport=None):
 def next_tuesday() -> datetime.date:
     today = timezone.localdate()
     return today + datetime.timedelta(days=(1 - today.weekday()) % 7 + 7)
+
+
+# The attendance page's outbox: the desk's (cdm/outbox.js, IndexedDB), a database of its own.
+OUTBOX = "CdmOutbox('cdm-programme', 'url')"
+
+
+def wait_for_empty_outbox(page, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while page.evaluate(f"async () => (await {OUTBOX}.all()).length"):
+        assert time.monotonic() < deadline, "the outbox was never emptied"
+        page.wait_for_timeout(200)
 
 
 def test_a_series_planned_published_and_its_last_seat_taken(browser, world):
@@ -143,7 +155,7 @@ def test_an_agent_counts_on_a_phone(browser, world):
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity is None
     # The entry waits in the outbox with its idempotency key.
-    queued = page.evaluate("() => localStorage.getItem('cdm-programme-attendance-outbox')")
+    queued = page.evaluate(f"async () => JSON.stringify(await {OUTBOX}.all())")
     assert '"participants":3' in queued and '"entry":"' in queued
     context.set_offline(False)
     page.wait_for_function("() => document.getElementById('attendance-form').dataset.synced === '1'")
@@ -151,14 +163,14 @@ def test_an_agent_counts_on_a_phone(browser, world):
         assert Session.objects.get(pk=session.pk).activity.participants == 3
         assert Activity.objects.filter(uid=f"programme-{session.uid}").count() == 1
         first_save = Attendance.objects.get(session=session).recorded_at
-    assert page.evaluate("() => localStorage.getItem('cdm-programme-attendance-outbox')") == "{}"
+    wait_for_empty_outbox(page)
     # A second sync of the same entry (its answer lost, say): applied once, nothing changes.
     resend = (
-        "(box) => { localStorage.setItem('cdm-programme-attendance-outbox', box);"
+        f"async (items) => {{ for (const item of JSON.parse(items)) await {OUTBOX}.put(item);"
         " window.dispatchEvent(new Event('online')); }"
     )
     page.evaluate(resend, queued)
-    page.wait_for_function("() => localStorage.getItem('cdm-programme-attendance-outbox') === '{}'")
+    wait_for_empty_outbox(page)
     with scopes_disabled():
         assert Attendance.objects.filter(session=session).count() == 1
         assert Attendance.objects.get(session=session).recorded_at == first_save
@@ -172,7 +184,7 @@ def test_an_agent_counts_on_a_phone(browser, world):
         assert Session.objects.get(pk=session.pk).activity.participants == 4
     # The first entry, resent late (a second phone's outbox), does not undo the correction.
     page.evaluate(resend, queued)
-    page.wait_for_function("() => localStorage.getItem('cdm-programme-attendance-outbox') === '{}'")
+    wait_for_empty_outbox(page)
     context.close()
     with scopes_disabled():
         assert Session.objects.get(pk=session.pk).activity.participants == 4

@@ -8,33 +8,12 @@
   var t = config.i18n;
   var state = { step: "theme", visit: null, channel: "in_person", steps: 0 };
   var last = [];  // the visits recorded from this screen, newest first: {uid, label, sent}
-  var dbPromise = null;
 
-  // -- the outbox (IndexedDB) --------------------------------------------------------------
-  function db() {
-    if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("cdm-desk", 1);
-        request.onupgradeneeded = function () { request.result.createObjectStore("outbox", { keyPath: "uid" }); };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = function () { reject(request.error); };
-      });
-    }
-    return dbPromise;
-  }
-  function store(mode, fn) {
-    return db().then(function (d) {
-      return new Promise(function (resolve, reject) {
-        var tx = d.transaction("outbox", mode);
-        var result = fn(tx.objectStore("outbox"));
-        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
-        tx.onerror = function () { reject(tx.error); };
-      });
-    });
-  }
-  function outboxAll() { return store("readonly", function (s) { return s.getAll(); }); }
-  function outboxPut(v) { return store("readwrite", function (s) { s.put(v); }); }
-  function outboxDelete(uid) { return store("readwrite", function (s) { s.delete(uid); }); }
+  // -- the outbox (IndexedDB, the one every offline screen shares: cdm/outbox.js) -------------
+  var outbox = window.CdmOutbox("cdm-desk", "uid");
+  function outboxAll() { return outbox.all(); }
+  function outboxPut(v) { return outbox.put(v); }
+  function outboxDelete(uid) { return outbox.remove(uid); }
 
   // -- sending -------------------------------------------------------------------------------
   var sending = false;

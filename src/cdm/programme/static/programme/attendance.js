@@ -1,10 +1,10 @@
 // The attendance page: + and − buttons (one tap, one person), and a saving that survives the network
-// going away, as the desk's visits do: each entry gets a UUID (its idempotency key) and goes to this
-// device's outbox first; the outbox is sent to the API whenever the network allows, and the server
-// applies an entry once however often it arrives (a lost answer, two tabs, a stale resend). No inline
-// script (CSP).
+// going away, in the desk's outbox (cdm/outbox.js, IndexedDB): each entry gets a UUID (its
+// idempotency key) and waits there, one per session (the last entered wins); the outbox is sent to
+// the API whenever the network allows, and the server applies an entry once however often it
+// arrives (a lost answer, two tabs, a stale resend). No inline script (CSP).
 (() => {
-  const OUTBOX = "cdm-programme-attendance-outbox";
+  const outbox = window.CdmOutbox("cdm-programme", "url");
   const form = document.getElementById("attendance-form");
 
   document.addEventListener("click", (event) => {
@@ -20,9 +20,6 @@
   const status = document.getElementById("attendance-status");
   const csrf = () => form.querySelector("input[name=csrfmiddlewaretoken]").value;
   const say = (text) => { status.textContent = text; };
-
-  const outbox = () => JSON.parse(localStorage.getItem(OUTBOX) || "{}");
-  const keep = (box) => localStorage.setItem(OUTBOX, JSON.stringify(box));
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -59,9 +56,9 @@
 
   // Whatever is sent leaves the outbox only if it is still the entry that was sent (a newer one,
   // entered meanwhile, stays for the next round).
-  function done(url, payload) {
-    const box = outbox();
-    if (box[url] && box[url].entry === payload.entry) { delete box[url]; keep(box); }
+  async function done(url, payload) {
+    const waiting = await outbox.get(url);
+    if (waiting && waiting.payload.entry === payload.entry) await outbox.remove(url);
   }
 
   let sending = false;
@@ -72,14 +69,13 @@
   }
 
   async function flushAll() {
-    const box = outbox();
-    for (const [url, payload] of Object.entries(box)) {
+    for (const { url, payload } of await outbox.all()) {
       try {
         await send(url, payload);
-        done(url, payload);
+        await done(url, payload);
         if (url === form.dataset.api) { say(form.dataset.saved); form.dataset.synced = "1"; }
       } catch (error) {
-        if (error.refused) { done(url, payload); say(error.message); }
+        if (error.refused) { await done(url, payload); say(error.message); }
         return; // still offline: try again later
       }
     }
@@ -88,17 +84,15 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const payload = body();
-    const box = outbox();
-    box[form.dataset.api] = payload; // the last entry for a session wins
-    keep(box);
+    await outbox.put({ url: form.dataset.api, payload }); // the last entry for a session wins
     if (!navigator.onLine) { say(form.dataset.pending); return; }
     try {
       await send(form.dataset.api, payload);
-      done(form.dataset.api, payload);
+      await done(form.dataset.api, payload);
       say(form.dataset.saved);
       form.dataset.synced = "1";
     } catch (error) {
-      if (error.refused) { done(form.dataset.api, payload); say(error.message); }
+      if (error.refused) { await done(form.dataset.api, payload); say(error.message); }
       else say(form.dataset.pending);
     }
   });
