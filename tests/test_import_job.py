@@ -355,3 +355,35 @@ def test_serve_stops_the_other_when_one_dies(tmp_path):
         if serve.poll() is None:
             serve.kill()
             serve.wait()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_worker_died_says_it_failed_and_old_jobs_go(client, coordinator, tmp_path, var_dir):
+    import datetime
+
+    from django.utils import timezone
+
+    client.force_login(coordinator)
+    job = job_of(upload(client, zipped(tmp_path)))
+    # The worker took it, wrote its first progress, and was killed (SIGKILL: no word since).
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    progress = tasks.job_folder(job.pk) / "progress.json"
+    progress.write_text('{"phase": "writing", "table": "visits", "rows": 1000, "fraction": 0.4}')
+    assert client.get(f"/en/exchange/import/{job.pk}/status.json").json()["status"] == "running"
+    half_an_hour_ago = time.time() - tasks.STALE_SECONDS - 1
+    os.utime(progress, (half_an_hour_ago, half_an_hour_ago))
+    assert client.get(f"/en/exchange/import/{job.pk}/status.json").json() == {
+        "status": "failed",
+        "finished": True,
+    }
+    page = client.get(f"/en/exchange/import/{job.pk}/").content.decode()
+    assert 'role="alert"' in page and "job.js" not in page
+    assert snapshot()["Visit"] == [] and not progress.parent.exists()
+    # Ninety days on, the sweep deletes the finished job and the queue's finished task rows.
+    run_worker()  # the job's task finds it failed already: it runs nothing
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.FAILED
+    assert DBTaskResult.objects.finished().count() == 1
+    assert tasks.sweep_jobs() == {"abandoned": 0, "jobs": 0, "tasks": 0}  # too recent
+    later = timezone.now() + datetime.timedelta(days=tasks.KEEP_DAYS + 1)
+    assert tasks.sweep_jobs(now=later) == {"abandoned": 0, "jobs": 1, "tasks": 1}
+    assert client.get(f"/en/exchange/import/{job.pk}/").status_code == 404

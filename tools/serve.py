@@ -47,6 +47,8 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    # Imports a killed worker left "running" are failed, and old finished jobs deleted.
+    subprocess.run([command("cdm"), "sweep_import_jobs"], check=False)
     try:
         for name, argv in commands.items():
             # Their own process group: a Ctrl-C in the terminal reaches this script alone, which

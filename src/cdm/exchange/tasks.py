@@ -14,6 +14,7 @@ lock for its whole length, so no other write (a progress row) could land before 
 server and the worker must therefore share ``VAR_DIR``, as they already do for the uploaded file.
 """
 
+import datetime
 import json
 import logging
 import os
@@ -78,6 +79,56 @@ def read_progress(job_id) -> dict:
         return json.loads((job_folder(job_id) / "progress.json").read_text())
     except (OSError, ValueError):
         return {}
+
+
+# -- jobs a worker left behind ------------------------------------------------------------------
+
+# A running job that has written no progress for this long has lost its worker (killed, the
+# machine restarted): nothing of it was written, since the package is written in one transaction.
+STALE_SECONDS = 30 * 60
+# Finished jobs (their page, their result) and the task queue's finished rows are kept this long.
+KEEP_DAYS = 90
+
+
+def last_sign_of_life(job: ImportJob) -> float:
+    """When the job last said something: its progress file's time, else its creation."""
+    try:
+        return (job_folder(job.pk) / "progress.json").stat().st_mtime
+    except OSError:
+        return job.created_at.timestamp()
+
+
+def fail_if_abandoned(job: ImportJob, *, now: float | None = None) -> bool:
+    """A running job whose worker is gone is marked failed (its page then says so), once."""
+    now = time.time() if now is None else now
+    if job.status != ImportJob.Status.RUNNING or now - last_sign_of_life(job) < STALE_SECONDS:
+        return False
+    changed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+        status=ImportJob.Status.FAILED, finished_at=timezone.now()
+    )
+    if changed:
+        logger.error("import job %s abandoned by its worker: marked failed", job.pk)
+        shutil.rmtree(job_folder(job.pk), ignore_errors=True)
+        job.refresh_from_db()
+    return bool(changed)
+
+
+def sweep_jobs(*, now=None) -> dict[str, int]:
+    """Abandoned jobs failed; finished jobs and finished task rows older than ``KEEP_DAYS`` deleted."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    abandoned = sum(
+        fail_if_abandoned(job, now=now.timestamp())
+        for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    )
+    before = now - datetime.timedelta(days=KEEP_DAYS)
+    old_jobs = ImportJob.objects.filter(finished_at__lt=before)
+    for job_id in old_jobs.values_list("pk", flat=True):
+        shutil.rmtree(job_folder(job_id), ignore_errors=True)
+    jobs, _ = old_jobs.delete()
+    tasks, _ = DBTaskResult.objects.finished().filter(finished_at__lt=before).delete()
+    return {"abandoned": abandoned, "jobs": jobs, "tasks": tasks}
 
 
 # -- in the worker ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .models import ImportJob
 from .opendata import opendata_zip
 from .package import PackageTooLarge, check_upload_size
 from .spreadsheet import template_workbook
-from .tasks import read_progress, start_import
+from .tasks import fail_if_abandoned, read_progress, start_import
 
 ZIP = "application/zip"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,6 +84,7 @@ def _job(request, job_id) -> ImportJob:
         raise Http404
     if job.user_id != user.pk and not may(user, Action.IMPORT, NETWORK):
         raise Http404
+    fail_if_abandoned(job)
     return job
 
 
