@@ -387,3 +387,22 @@ def test_a_job_whose_worker_died_says_it_failed_and_old_jobs_go(client, coordina
     later = timezone.now() + datetime.timedelta(days=tasks.KEEP_DAYS + 1)
     assert tasks.sweep_jobs(now=later) == {"abandoned": 0, "jobs": 1, "tasks": 1}
     assert client.get(f"/en/exchange/import/{job.pk}/").status_code == 404
+
+
+def test_an_upload_beyond_the_limit_is_refused_before_it_is_received(live_server, coordinator):
+    """300 MB announced, a few bytes sent: the answer comes at once, naming the field and the limit."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    host = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+    connection.putrequest("POST", "/fr/exchange/import/")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", str(300 * 1024 * 1024))
+    connection.endheaders()
+    connection.send(b"--x\r\n")
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+    assert response.status == 413
+    assert body == "package : le fichier pèse 300 Mo, au-delà de la limite de 200 Mo"
