@@ -42,6 +42,14 @@ NETWORK_SCOPE = "network"
 KEY_WINDOWS = ("week", "month", "year")
 
 
+def first_share(first_visits: dict) -> float | None:
+    """The share of first visits among the visits where it was recorded (hidden or none: None)."""
+    first, returning = first_visits.get("first"), first_visits.get("returning")
+    if not isinstance(first, int) or not isinstance(returning, int) or not first + returning:
+        return None
+    return round(100 * first / (first + returning), 1)
+
+
 def today() -> datetime.date:
     """The clock of the dashboards (tests set it)."""
     return timezone.localdate()
@@ -118,10 +126,7 @@ class CiteFigures:
 
     @property
     def first_share(self) -> float | None:
-        first, returning = self.first_visits.get("first"), self.first_visits.get("returning")
-        if not isinstance(first, int) or not isinstance(returning, int) or not first + returning:
-            return None
-        return round(100 * first / (first + returning), 1)
+        return first_share(self.first_visits)
 
     @property
     def change(self) -> float | None:
@@ -323,10 +328,7 @@ class Scope:
 
     @property
     def first_share(self) -> float | None:
-        first, returning = self.first_visits.get("first"), self.first_visits.get("returning")
-        if not isinstance(first, int) or not isinstance(returning, int) or not first + returning:
-            return None
-        return round(100 * first / (first + returning), 1)
+        return first_share(self.first_visits)
 
     def months(self) -> list[dict]:
         """The month trend: each month of this year (to date) beside the same month a year earlier."""
