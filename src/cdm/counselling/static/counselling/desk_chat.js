@@ -9,6 +9,10 @@
   var queue = JSON.parse(document.getElementById("queue-config").textContent);
   var d = root.dataset;
   var socket = null, retry = 500, cites = [], panels = {}, lastSeq = {}, shown = {};
+  // A counsellor's messages until the server has them back: a socket still opening, or lost, keeps
+  // them here, and they are sent again (after the re-joins) when it opens; the server stores a
+  // client_id once, so a resend never doubles a message.
+  var unsent = [];
 
   function url(id, action) { return d.action.replace("/0/take/", "/" + id + "/" + action + "/"); }
   function status(message) { document.getElementById("chat-queue-status").textContent = message; }
@@ -89,7 +93,9 @@
       e.preventDefault();
       var value = area.value.trim();
       if (!value) return;
-      send({ type: "message", conversation: c.id, text: value, client_id: newId() });
+      var message = { type: "message", conversation: c.id, text: value, client_id: newId() };
+      unsent.push(message);
+      send(message);
       area.value = "";
     });
     box.appendChild(form);
@@ -106,6 +112,7 @@
 
   function append(m) {
     var box = panels[m.conversation];
+    unsent = unsent.filter(function (p) { return p.client_id !== m.client_id; });
     if (!box || shown[m.conversation][m.seq]) return;
     shown[m.conversation][m.seq] = true;
     var log = box.querySelector(".chat-log");
@@ -156,6 +163,7 @@
     socket.onopen = function () {
       retry = 500; root.dataset.connected = "true";
       Object.keys(panels).forEach(function (id) { send({ type: "join", conversation: Number(id), after: lastSeq[id] || 0 }); });
+      unsent.forEach(function (p) { if (panels[p.conversation]) send(p); });
       refresh();
     };
     socket.onmessage = function (e) {
