@@ -230,15 +230,16 @@ def grouped_bar_chart(
     legend: tuple[str, str],
     width: int = 560,
     percent: bool = False,
+    description: str = "",
 ) -> str:
     """Two bars per label (e.g. asked at the desk, offered by the programme), each with its value
-    (``percent``: written as a percentage)."""
+    (``percent``: written as a percentage); ``description``: every value in words."""
     bar_h, gap, label_w = 12, 10, 200
     height = len(items) * (2 * bar_h + gap) + 30
     numbers = [v for _, a, b in items for v in (a, b) if isinstance(v, Number)]
     top = max(numbers, default=0) or 1
     room = width - label_w - 70
-    parts = _svg_open(width, height, title)
+    parts = _svg_open(width, height, title, description)
     for j, name in enumerate(legend):
         x = label_w + j * 170
         parts.append(

@@ -8,7 +8,7 @@ styles); a hidden count ("< 5") is a gap in the line, never a value.
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from .charts import INK, PALETTE, format_number, format_percent
+from .charts import INK, PALETTE, format_number
 
 THIS_YEAR = PALETTE[0]
 LAST_YEAR = "#7b8794"  # grey, 3.9:1 on white: a graphical object (WCAG 1.4.11 asks 3:1)
@@ -110,60 +110,4 @@ def sparkline(values: list, *, title: str, width: int = 120, height: int = 28) -
         t=title,
         base=height - 3,
         lines=mark_safe(_polylines(points, THIS_YEAR)),  # noqa: S308 - numbers only
-    )
-
-
-ASKED = PALETTE[0]
-OFFERED = PALETTE[1]
-
-
-def needs_bars(
-    rows: list[tuple[str, float | None, float | None]],
-    *,
-    title: str,
-    description: str,
-    legend: tuple[str, str],
-    width: int = 460,
-) -> str:
-    """Themes asked against workshops offered: for each theme (its label, the share of the visits,
-    the share of the workshops, in %), two bars side by side with their percentages written out.
-    A share that is hidden or not known (None) draws no bar and reads "—"."""
-    label_w, row_h, bar_h, top = 170, 30, 11, 26
-    room = width - label_w - 50
-    height = top + row_h * len(rows) + 4
-    parts = [
-        f'<rect x="{label_w}" y="4" width="12" height="10" fill="{ASKED}"/>'
-        f'<text x="{label_w + 16}" y="13" font-size="12" fill="{INK}">{escape(legend[0])}</text>'
-        f'<rect x="{label_w + 150}" y="4" width="12" height="10" fill="{OFFERED}"/>'
-        f'<text x="{label_w + 166}" y="13" font-size="12" fill="{INK}">{escape(legend[1])}</text>'
-    ]
-    for i, (label, asked, offered) in enumerate(rows):
-        y = top + i * row_h
-        shown = label if len(label) <= 26 else label[:25] + "…"
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h + 4}" font-size="12" text-anchor="end" fill="{INK}">'
-            f"{escape(shown)}</text>"
-        )
-        for j, (share, colour) in enumerate(((asked, ASKED), (offered, OFFERED))):
-            by = y + j * (bar_h + 2)
-            if isinstance(share, int | float):
-                w = max(1.0, room * min(share, 100) / 100)
-                parts.append(
-                    f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>'
-                )
-                text, tx = format_percent(share, 0), label_w + w + 4
-            else:
-                text, tx = "—", label_w + 4
-            parts.append(
-                f'<text x="{tx:.1f}" y="{by + bar_h - 1}" font-size="10" fill="{INK}">{escape(text)}</text>'
-            )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" '
-        'aria-labelledby="needs-t needs-d" class="needs"><title id="needs-t">{t}</title>'
-        '<desc id="needs-d">{d}</desc>{body}</svg>',
-        w=width,
-        h=height,
-        t=title,
-        d=description,
-        body=mark_safe("".join(parts)),  # noqa: S308 - every text escaped above
     )

@@ -29,7 +29,7 @@ from cdm.accounts.permissions import NETWORK, Action, may
 from cdm.accounts.scoping import network_scope
 from cdm.network.models import Cite, Site
 
-from . import dashboard, dashboard_charts, report
+from . import charts, dashboard, dashboard_charts, report
 from .charts import format_number, format_percent
 from .period_args import FIRST_YEAR, PeriodError, period_from
 from .publication import is_published
@@ -398,11 +398,13 @@ def _needs_chart(themes: list[dict]) -> str:
         }
         for t in themes
     )
-    return dashboard_charts.needs_bars(
+    return charts.grouped_bar_chart(
         [(str(t["label"]), t["share"], t["session_share"]) for t in themes],
         title=_("Thèmes demandés à l'accueil et ateliers offerts, en part du total"),
         description=words,
         legend=(_("Visites"), _("Ateliers")),
+        width=460,
+        percent=True,
     )
 
 
