@@ -4,6 +4,7 @@ with Channels' communicator, on the in-memory layer and, when CDM_REDIS_URL is s
 
 import datetime
 import json
+import uuid
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -32,7 +33,9 @@ REDIS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
             "hosts": [{"address": "redis://127.0.0.1:6379/5", "socket_timeout": 15, "max_connections": 2000}],
-            "prefix": "cdm-chat-test",
+            # Its own prefix per worker and run: the other xdist worker (or another checkout's suite)
+            # may use this Redis at once, with the same conversation numbers.
+            "prefix": f"cdm-chat-test-{uuid.uuid4().hex[:12]}",
         },
     }
 }
@@ -282,10 +285,15 @@ def test_a_whole_conversation_over_the_websockets(world, layer):
         await staff.send_json_to({"type": "read", "conversation": conversation.pk, "seq": 1})
         read, _ = await _receive_until(visitor, "read")
         assert read == {"type": "read", "conversation": conversation.pk, "reader": "counsellor", "seq": 1}
-        # A resend after a dropped socket: the same client_id is stored once.
+        # A resend after a dropped socket: the same client_id is stored once, and sent to both sides
+        # again (the first sending may have died with the socket); screens show a number once.
         await visitor.send_json_to({"type": "message", "text": "<b>Bonjour</b>", "client_id": "c1"})
         again, _ = await _receive_until(visitor, "message")
         assert again["seq"] == 1
+        again, _ = await _receive_until(staff, "message")
+        if again["seq"] == 3:  # the counsellor's own answer, sent back to them first
+            again, _ = await _receive_until(staff, "message")
+        assert again["seq"] == 1 and again["text"] == "<b>Bonjour</b>"
         await visitor.disconnect()
         # Reconnection: what came after the last one shown, nothing lost, nothing twice.
         await staff.send_json_to({"type": "message", "conversation": conversation.pk, "text": "Encore là ?"})

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ pytestmark = [pytest.mark.browser]
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
 PASSWORD = "pw-Chat-2024"
+REDIS_URL = "redis://127.0.0.1:6379/6"
 
 SETUP = (
     """
@@ -59,7 +61,7 @@ def _redis_up() -> bool:
     try:
         import redis
 
-        redis.Redis.from_url("redis://127.0.0.1:6379/6", socket_connect_timeout=1).ping()
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
         return True
     except Exception:
         return False
@@ -82,7 +84,10 @@ class Server:
         }
         self.env.pop("CDM_REDIS_URL", None)
         if redis:
-            self.env["CDM_REDIS_URL"] = "redis://127.0.0.1:6379/6"
+            self.env["CDM_REDIS_URL"] = REDIS_URL
+            # Its own prefix: the other xdist worker's server (or another checkout's suite) may be
+            # on the same Redis at the same time, with the same conversation numbers.
+            self.env["CDM_REDIS_PREFIX"] = self.prefix = f"cdm-test-{uuid.uuid4().hex[:12]}"
         self.run([str(BIN / "cdm"), "migrate", "-v0"])
         self.run([sys.executable, "-c", SETUP])
         self.port = free_port()
@@ -127,6 +132,12 @@ class Server:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        if "CDM_REDIS_PREFIX" in self.env:
+            import redis
+
+            client = redis.Redis.from_url(REDIS_URL)
+            for key in client.scan_iter(match=f"{self.prefix}*"):
+                client.delete(key)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -135,10 +146,6 @@ def server(request, tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail("Redis does not answer on 127.0.0.1:6379: CI needs it")
         pytest.skip("no Redis on 127.0.0.1:6379")
-    if request.param == "redis":
-        import redis
-
-        redis.Redis.from_url("redis://127.0.0.1:6379/6").flushdb()
     server = Server(tmp_path, redis=request.param == "redis")
     yield server
     server.stop()

@@ -257,11 +257,14 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
 }
+# Several CDM instances (or test servers) on one Redis: each its own CDM_REDIS_PREFIX, or they would
+# share their figures and their chat groups ("chat.conversation.1").
+REDIS_PREFIX = os.environ.get("CDM_REDIS_PREFIX", "cdm")
 if os.environ.get("CDM_REDIS_URL"):
     CACHES["figures"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["CDM_REDIS_URL"],
-        "KEY_PREFIX": "cdm-figures",
+        "KEY_PREFIX": f"{REDIS_PREFIX}-figures",
     }
 
 # Background jobs (an upload's import, the report's figures after it): django-tasks, stored in the
@@ -284,7 +287,7 @@ if os.environ.get("CDM_REDIS_URL"):
                 "hosts": [
                     {"address": os.environ["CDM_REDIS_URL"], "socket_timeout": 15, "max_connections": 2000}
                 ],
-                "prefix": "cdm-chat",
+                "prefix": f"{REDIS_PREFIX}-chat",
             },
         }
     }

@@ -104,6 +104,14 @@ class _Base(AsyncJsonWebsocketConsumer):
     async def on_ping(self):
         pass
 
+    async def _deliver(self, conversation_id: int, message: Message):
+        """To everyone in the conversation, a resend too: the first sending may have died with the
+        socket that carried it, after the message was stored. Screens show a number once."""
+        await self.channel_layer.group_send(
+            services.conversation_group(conversation_id),
+            {"type": "chat.message", "message": services.message_json(message)},
+        )
+
     # Events from the layer.
     async def chat_message(self, event):
         await self.send_json({"type": "message", **event["message"]})
@@ -161,20 +169,13 @@ class VisitorConsumer(_Base):
 
     async def on_message(self, content):
         await self._require()
-        message, created = await database_sync_to_async(services.message_post)(
+        message, _created = await database_sync_to_async(services.message_post)(
             conversation=self.conversation,
             author=Author.VISITOR,
             text=str(content.get("text", "")),
             client_id=str(content.get("client_id", "")),
         )
-        payload = services.message_json(message)
-        if created:
-            await self.channel_layer.group_send(
-                services.conversation_group(self.conversation.pk),
-                {"type": "chat.message", "message": payload},
-            )
-        else:
-            await self.send_json({"type": "message", **payload})
+        await self._deliver(self.conversation.pk, message)
 
     async def on_typing(self, content):
         await self._require()
@@ -295,20 +296,14 @@ class CounsellorConsumer(_Base):
             raise services.CounsellingError("conversation", _("conversation inconnue"), 404)
         # Stored only while this counsellor leads it: message_post's own condition, one query.
         conversation = Conversation(pk=conversation_id)
-        message, created = await database_sync_to_async(services.message_post)(
+        message, _created = await database_sync_to_async(services.message_post)(
             conversation=conversation,
             author=Author.COUNSELLOR,
             text=str(content.get("text", "")),
             client_id=str(content.get("client_id", "")),
             counsellor=self.user,
         )
-        payload = services.message_json(message)
-        if created:
-            await self.channel_layer.group_send(
-                services.conversation_group(conversation.pk), {"type": "chat.message", "message": payload}
-            )
-        else:
-            await self.send_json({"type": "message", **payload})
+        await self._deliver(conversation.pk, message)
 
     async def on_typing(self, content):
         conversation_id = content.get("conversation")

@@ -151,10 +151,24 @@
     root.dataset.mine = String(data.mine.length);
     root.dataset.available = String(data.available);
   }
+  // Lists asked for in turn can come back out of turn on a busy network: an older one would take
+  // away a conversation just taken (and the text being typed in it), so it is dropped.
+  var asked = 0, applied = 0, started = false;
+  function list() {
+    var n = ++asked;
+    return fetch(d.conversations + "?cite=" + encodeURIComponent(queue.cite), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (n < applied) return null;
+        applied = n; render(data);
+        // The first list says whether this server speaks websockets (the ASGI server does).
+        if (data.live && !started) { started = true; connect(); }
+        return data;
+      });
+  }
   function refresh() {
     if (document.activeElement && document.activeElement.tagName === "SELECT" && root.contains(document.activeElement)) return;
-    fetch(d.conversations + "?cite=" + encodeURIComponent(queue.cite), { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); }).then(render).catch(function (e) { status(e.message); });
+    list().catch(function (e) { status(e.message); });
   }
 
   function connect() {
@@ -180,12 +194,7 @@
       setTimeout(connect, retry); retry = Math.min(retry * 2, 8000);
     };
   }
-  var started = false;
-  // The first list says whether this server speaks websockets (the ASGI server does).
-  fetch(d.conversations + "?cite=" + encodeURIComponent(queue.cite), { credentials: "same-origin", headers: { "Accept": "application/json" } })
-    .then(function (r) { return r.json(); })
-    .then(function (data) { render(data); if (data.live && !started) { started = true; connect(); } })
-    .catch(function (e) { status(e.message); });
+  refresh();
   setInterval(refresh, 5000);
   setInterval(function () { send({ type: "ping" }); }, 30000);
 })();
