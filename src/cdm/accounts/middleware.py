@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.http import HttpResponseRedirect
-from django.urls import Resolver404, resolve, translate_url
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
 
 from cdm.lib.actor import acting_user
 
@@ -46,34 +47,55 @@ PUBLIC_PAGES = {
 class StaffLanguageMiddleware:
     """A signed-in staff member who chose a language (``User.language``) gets the staff pages in it:
     a page asked in another language is redirected to the same page in theirs (a form sent is
-    answered in theirs), and the language cookie follows, so the next visit to ``/`` opens in it too."""
+    answered in theirs), and the language cookie follows, so the next visit to ``/`` opens in it too.
+
+    Which page was asked is read from the URL Django has just resolved to call its view
+    (``process_view``'s ``request.resolver_match``): the path is resolved once per request."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        language = self._language(request)
         if not language:
             return self.get_response(request)
-        if self._staff_page(request) and request.LANGUAGE_CODE != language:
-            if request.method in ("GET", "HEAD"):
-                target = translate_url(request.get_full_path(), language)
-                if target != request.get_full_path():
-                    return self._remember(request, HttpResponseRedirect(target), language)
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
         return self._remember(request, self.get_response(request), language)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        language = self._language(request)
+        if not language or not self._staff_page(request) or request.LANGUAGE_CODE == language:
+            return None
+        if request.method in ("GET", "HEAD"):
+            target = self._same_page_in(request, language)
+            if target != request.get_full_path():
+                return HttpResponseRedirect(target)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        return None
+
+    @staticmethod
+    def _language(request) -> str:
+        user = getattr(request, "user", None)
+        return getattr(user, "language", "") if user is not None and user.is_authenticated else ""
 
     @staticmethod
     def _staff_page(request) -> bool:
         if translation.get_language_from_path(request.path_info) is None:
             return False  # the API, the language switch: no page of their own
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return match.view_name not in PUBLIC_PAGES
+        return request.resolver_match.view_name not in PUBLIC_PAGES
+
+    @staticmethod
+    def _same_page_in(request, language) -> str:
+        """The page asked, in ``language``: reversed from the match already resolved, as
+        ``translate_url`` would do after resolving the path once more."""
+        match = request.resolver_match
+        with translation.override(language):
+            try:
+                path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            except NoReverseMatch:
+                return request.get_full_path()
+        query = request.META.get("QUERY_STRING", "")
+        return f"{path}?{iri_to_uri(query)}" if query else path
 
     @staticmethod
     def _remember(request, response, language):
