@@ -1,7 +1,6 @@
 """The API: tokens, visits (idempotent), the queue, errors that name the field, and tenancy per operation."""
 
 import io
-import json
 
 import pytest
 from django.core.management import call_command
@@ -9,19 +8,11 @@ from django.core.management.base import CommandError
 from django_scopes import scopes_disabled
 
 from cdm.accounts.models import Role, User
-from cdm.accounts.tokens import token_create
 from cdm.activity.models import Interview, Visit
 from cdm.audit.models import AuditEntry
 from cdm.desk.models import QueueTicket
 
-
-def bearer(user):
-    _token, raw = token_create(user=user)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def post(client, url, body, **headers):
-    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+from .helpers import bearer, patch, post, put
 
 
 @pytest.fixture
@@ -131,19 +122,9 @@ def test_a_token_of_one_cite_reaches_nothing_of_another(client, alpha_beta):
     counsellor_a = bearer(alpha["users"]["counsellor"])
     checks = [
         client.get(f"/api/visits/{beta_visit}", **auth_a),
-        client.patch(
-            f"/api/visits/{beta_visit}",
-            json.dumps({"outcome": "information"}),
-            content_type="application/json",
-            **auth_a,
-        ),
+        patch(client, f"/api/visits/{beta_visit}", {"outcome": "information"}, **auth_a),
         client.delete(f"/api/visits/{beta_visit}", **auth_a),
-        client.put(
-            f"/api/visits/{beta_visit}/interview",
-            json.dumps({"duration_minutes": 10}),
-            content_type="application/json",
-            **counsellor_a,
-        ),
+        put(client, f"/api/visits/{beta_visit}/interview", {"duration_minutes": 10}, **counsellor_a),
         post(client, "/api/visits", {"cite": "beta", "theme": "job", "outcome": "information"}, **auth_a),
         client.get("/api/queue?cite=beta", **auth_a),
         client.get("/api/queue/today?cite=beta", **auth_a),
@@ -209,12 +190,7 @@ def test_transfer_leave_and_call_a_chosen_one(client, alpha_beta):
 def test_an_agent_corrects_or_deletes_their_own_visit_the_same_day(client, alpha_beta):
     alpha, _beta, agent, _ = alpha_beta
     uid = post(client, "/api/visits", {"theme": "job", "outcome": "information"}, **agent).json()["uid"]
-    fixed = client.patch(
-        f"/api/visits/{uid}",
-        json.dumps({"outcome": "self_service", "gender": "female"}),
-        content_type="application/json",
-        **agent,
-    )
+    fixed = patch(client, f"/api/visits/{uid}", {"outcome": "self_service", "gender": "female"}, **agent)
     assert fixed.status_code == 200 and fixed.json()["outcome"] == "self_service"
     other_agent = User.objects.create_user("agent2-alpha", role=Role.AGENT)
     other_agent.cites.add(alpha["cite"])

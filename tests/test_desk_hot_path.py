@@ -3,23 +3,17 @@
 model's own rules still refuse what they refused."""
 
 import datetime
-import json
 
 from django_scopes import scopes_disabled
 
-from cdm.accounts.tokens import token_create
 from cdm.activity.models import Visit
 
 from .conftest import make_cite_world
-
-
-def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)[1]}"}
+from .helpers import bearer, post
 
 
 def record(client, auth, **fields):
-    body = {"pole": "emploi", "outcome": "information", **fields}
-    return client.post("/api/visits", json.dumps(body), content_type="application/json", **auth)
+    return post(client, "/api/visits", {"pole": "emploi", "outcome": "information", **fields}, **auth)
 
 
 def test_a_device_of_one_cite_records_there_without_naming_it(client, two_cites):

@@ -4,7 +4,6 @@ outlived their account's role, and queue operations that left no trace."""
 
 import datetime
 import io
-import json
 
 import pytest
 from django.core.management import call_command
@@ -17,14 +16,7 @@ from cdm.activity.models import Visit
 from cdm.audit.models import AuditEntry
 from cdm.desk.models import QueueTicket
 
-
-def bearer(user, **kwargs):
-    _token, raw = token_create(user=user, **kwargs)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def post(client, url, body, **headers):
-    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+from .helpers import bearer, patch, post, put
 
 
 @pytest.fixture
@@ -48,16 +40,9 @@ def test_an_observer_of_the_whole_network_writes_nothing(client, desk):
     # It reads the network's organisation and its protected figures, never visit rows (exact counts).
     assert client.get(f"/api/visits/{visit.uid}", **auth).status_code == 403
     refused = [
-        client.patch(
-            f"/api/visits/{visit.uid}", json.dumps({"age_band": "26_44"}), "application/json", **auth
-        ),
+        patch(client, f"/api/visits/{visit.uid}", {"age_band": "26_44"}, **auth),
         client.delete(f"/api/visits/{visit.uid}", **auth),
-        client.put(
-            f"/api/visits/{visit.uid}/interview",
-            json.dumps({"duration_minutes": 5}),
-            "application/json",
-            **auth,
-        ),
+        put(client, f"/api/visits/{visit.uid}/interview", {"duration_minutes": 5}, **auth),
         post(client, f"/api/queue/{ticket.pk}/left", {}, **auth),
         post(client, f"/api/queue/{ticket.pk}/call", {}, **auth),
         post(client, "/api/visits", {"cite": "alpha", "theme": "job", "outcome": "information"}, **auth),
@@ -147,19 +132,11 @@ def test_a_cite_without_a_known_opening_takes_visits_from_the_previous_year(clie
 
 def test_a_huge_body_is_a_413_not_a_500(client, two_cites):
     alpha, _beta = two_cites
-    body = json.dumps({"theme": "job", "outcome": "information", "padding": "x" * 3_000_000})
-    response = client.post(
-        "/api/visits", body, content_type="application/json", **bearer(alpha["users"]["agent"])
-    )
+    body = {"theme": "job", "outcome": "information", "padding": "x" * 3_000_000}
+    response = post(client, "/api/visits", body, **bearer(alpha["users"]["agent"]))
     assert response.status_code == 413
     assert "octets" in response.json()["errors"][0]["reason"]
-    english = client.post(
-        "/api/visits",
-        body,
-        content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="en",
-        **bearer(alpha["users"]["agent"]),
-    )
+    english = post(client, "/api/visits", body, HTTP_ACCEPT_LANGUAGE="en", **bearer(alpha["users"]["agent"]))
     assert english.status_code == 413 and "bytes" in english.json()["errors"][0]["reason"]
 
 

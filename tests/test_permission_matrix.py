@@ -10,7 +10,6 @@ anonymous, an agent's device token, a manager's device token.
 """
 
 import datetime
-import json
 
 import pytest
 from django.contrib import admin
@@ -19,13 +18,13 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from cdm.accounts.models import Role, User
-from cdm.accounts.tokens import token_create
 from cdm.activity.models import Visit
 from cdm.api.api import api
 from cdm.counselling.models import Question
 from cdm.desk.models import QueueTicket
 from cdm.exchange.models import ImportJob
 from tests.conftest import make_cite_world
+from tests.helpers import bearer, send
 from tests.test_programme import (
     PROGRAMME_CITE_PAGES,
     PROGRAMME_PAGES,
@@ -254,8 +253,7 @@ def _client_for(client, world, role):
     if role == "anonymous":
         return {}
     if role.endswith("_token"):
-        _token, raw = token_create(user=world["users"][role.removesuffix("_token")])
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        return bearer(world["users"][role.removesuffix("_token")])
     client.force_login(world["users"][role])
     return {}
 
@@ -296,10 +294,9 @@ def _call_api(client, method, path, target, headers):
         query = f"?cite={cite}"
     elif path == "/api/figures":
         query = f"?cite={cite}&year=2024"
-    call = getattr(client, method.lower())
     if body is None:
-        return call(url + query, **headers)
-    return call(url, json.dumps(body), content_type="application/json", **headers)
+        return getattr(client, method.lower())(url + query, **headers)
+    return send(client, method, url, body, **headers)
 
 
 def _api_operations():

@@ -8,6 +8,8 @@ from cdm.activity.models import Visit
 from cdm.audit.models import AuditEntry
 from cdm.network.models import Site
 
+from .helpers import admin_url, changelist_url
+
 SCOPED = [
     "cite",
     "site",
@@ -22,11 +24,6 @@ SCOPED = [
     "equipment",
 ]
 ROLES = ["manager", "agent", "counsellor", "observer"]
-
-
-def admin_url(obj, view="change"):
-    meta = obj._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[obj.pk])
 
 
 def test_a_query_outside_any_scope_fails_instead_of_leaking(two_cites):
@@ -55,8 +52,7 @@ def test_another_cites_object_does_not_exist_for_any_role(client, two_cites, rol
 def test_lists_show_only_the_users_own_cite(client, two_cites, role, model):
     alpha, beta = two_cites
     client.force_login(alpha["users"][role])
-    meta = alpha[model]._meta
-    response = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+    response = client.get(changelist_url(type(alpha[model])))
     assert response.status_code in (200, 403)
     if response.status_code == 200:
         body = response.content.decode()
