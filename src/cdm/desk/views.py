@@ -2,10 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -13,6 +12,7 @@ from cdm.accounts.models import Role, User
 from cdm.accounts.permissions import Action, may, require
 from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Visit
+from cdm.lib.service_worker import page_pattern, service_worker_response
 from cdm.network.models import Cite, Pole, Site
 from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, SiteKind, Status, Theme
 from cdm.stats import charts
@@ -120,12 +120,10 @@ def desk(request):
 
 
 def service_worker(request):
-    """The desk's service worker, served under the desk's path so that it controls the desk page."""
-    body = render_to_string("desk/sw.js", {"desk_url": reverse("desk:desk")})
-    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
-    response["Cache-Control"] = "no-cache"
-    response["Service-Worker-Allowed"] = reverse("desk:desk")
-    return response
+    """The desk's service worker, served under the desk's path so that it controls the desk's pages
+    (each kept for a reload without network)."""
+    desk = reverse("desk:desk")
+    return service_worker_response(scope=desk, cache="cdm-desk-v1", pages=[page_pattern(desk)])
 
 
 @login_required

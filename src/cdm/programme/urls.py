@@ -19,6 +19,7 @@ urlpatterns = [
     path("programme/event/<int:pk>/", views.event_edit, name="programme_event_edit"),
     path("programme/session/<int:pk>/", views.session_detail, name="programme_session_admin"),
     path("programme/session/<int:pk>/attendance/", views.attendance, name="programme_attendance"),
+    path("programme/sw.js", views.service_worker, name="programme_sw"),
     path("programme/needs/", views.needs, name="programme_needs"),
     path("programme/month/", views.month_entry, name="programme_month"),
 ]

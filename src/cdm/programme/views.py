@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cdm.accounts.permissions import Action, may, require
+from cdm.lib.service_worker import page_pattern, service_worker_response
 from cdm.network.models import Cite
 from cdm.network.vocabularies import AgeBand, Gender, Status
 
@@ -204,6 +205,19 @@ def attendance(request, pk: int):
             "families": families,
             "error": error,
         },
+    )
+
+
+def service_worker(request):
+    """The programme's service worker, served under the team's pages so that it controls them: a
+    session's attendance page, and the plan that leads to it, open again without network once seen
+    on the device. The other pages (a session's registrants, the forms) are never kept on it."""
+    plan = reverse("programme:programme_plan")
+    attendance = reverse("programme:programme_attendance", kwargs={"pk": 0})  # …/session/0/attendance/
+    return service_worker_response(
+        scope=plan,
+        cache="cdm-programme-v1",
+        pages=[page_pattern(plan, "$"), page_pattern(attendance, "$").replace("/0/", r"/\d+/")],
     )
 
 

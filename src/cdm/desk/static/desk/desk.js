@@ -249,14 +249,17 @@
   if ("serviceWorker" in navigator) {
     var swUrl = location.pathname.replace(/desk\/.*$/, "desk/sw.js");
     navigator.serviceWorker.register(swUrl, { scope: location.pathname.replace(/desk\/.*$/, "desk/") })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        // Keep this page and its files for a reload without network (the worker knows where).
+        if (!navigator.onLine) return;
+        var files = [location.href];
+        document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach(function (el) { files.push(el.href || el.src); });
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function (e) { if (!e.data.failed) desk.dataset.cached = "true"; };
+        registration.active.postMessage({ keep: files }, [channel.port2]);
+      })
       .catch(function () {});
-    // Keep this page and its files for a reload without network.
-    if (window.caches && navigator.onLine) {
-      var files = [location.href];
-      document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach(function (el) { files.push(el.href || el.src); });
-      caches.open("cdm-desk-v1").then(function (c) { return c.addAll(files); })
-        .then(function () { desk.dataset.cached = "true"; }).catch(function () {});
-    }
   }
   begin();
   setOnline(navigator.onLine);

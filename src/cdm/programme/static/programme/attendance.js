@@ -97,7 +97,39 @@
     }
   });
 
+  // An entry still waiting for this session (entered offline, then the page reloaded without
+  // network: the page is the service worker's copy, older than the entry): shown as it was entered.
+  async function showWaiting() {
+    const waiting = await outbox.get(form.dataset.api);
+    if (!waiting) return;
+    const { participants, tally } = waiting.payload;
+    form.querySelector("#participants").value = participants === null ? "" : String(participants);
+    for (const input of form.querySelectorAll("input[type=number]")) {
+      const [family, code] = input.name.split("-");
+      if (code) input.value = String((tally[family] || {})[code] || 0);
+    }
+    say(form.dataset.pending);
+  }
+
+  // The service worker (cdm/sw.js): this page and its files open again without network. The page
+  // that installs it was loaded before it: it asks the worker to keep it now.
+  function keepOffline() {
+    if (!("serviceWorker" in navigator) || !form.dataset.sw) return;
+    navigator.serviceWorker.register(form.dataset.sw, { scope: form.dataset.swScope })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        if (!navigator.onLine) return;
+        const files = [location.href];
+        document.querySelectorAll('link[rel="stylesheet"], script[src]').forEach((el) => files.push(el.href || el.src));
+        const channel = new MessageChannel();
+        channel.port1.onmessage = (e) => { if (!e.data.failed) form.dataset.cached = "1"; };
+        registration.active.postMessage({ keep: files }, [channel.port2]);
+      })
+      .catch(() => {});
+  }
+
   window.addEventListener("online", flush);
   setInterval(flush, 10000);
-  flush();
+  showWaiting().then(flush);
+  keepOffline();
 })();
