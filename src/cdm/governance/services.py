@@ -22,9 +22,3 @@ def record_save(*, user, form, formsets=()) -> object:
         formset.instance = obj
         formset.save()
     return obj
-
-
-@transaction.atomic
-def record_delete(*, user, obj) -> None:
-    require(user, Action.DELETE, obj)
-    obj.delete()

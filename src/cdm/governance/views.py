@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -358,10 +357,6 @@ def file_download(request, kind: str, pk: int):
         filename=f"{slugify(str(obj))[:80] or 'document'}{suffix}",
         content_type=CONTENT_TYPES.get(suffix, "application/octet-stream"),
     )
-
-
-def list_url(kind: str) -> str:
-    return reverse("governance:life_list", kwargs={"kind": kind})
 
 
 def project_page(request, pk: int):
