@@ -1,14 +1,17 @@
 """The data package carries the network's life and the programme: members' milestones, the
-representation log (events, delegations, interventions, memberships), the programme's events and
-their sessions. Exported and imported like the other tables: round trip, tenancy, errors."""
+representation log (events, delegations, interventions, memberships), the programme's events,
+their sessions and their attendances' tallies. Exported and imported like the other tables:
+round trip, tenancy, errors; an event brought without its sessions gets its series' sessions."""
 
 import csv
 import datetime
 import io
 import json
 import shutil
+import uuid
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -18,13 +21,14 @@ from django_scopes import scopes_disabled
 from frictionless import validate
 
 from cdm.accounts.models import Role, User
+from cdm.activity.models import Activity
 from cdm.exchange.exporter import export_package
 from cdm.exchange.importer import import_package
 from cdm.exchange.spreadsheet import template_workbook
 from cdm.governance.models import Delegation, Intervention, Milestone, NetworkMembership, RepresentationEvent
 from cdm.network.models import Cite, Partner
 from cdm.programme import services
-from cdm.programme.models import Event, Session
+from cdm.programme.models import Attendance, Event, Session
 
 from .conftest import SAMPLE
 
@@ -32,6 +36,7 @@ NEW_TABLES = [
     "milestones",
     "programme_events",
     "sessions",
+    "attendances",
     "representation_events",
     "delegations",
     "interventions",
@@ -113,6 +118,13 @@ def records() -> dict:
         }
         out["cites"] = Cite.objects.values_list("slug", "timezone")
         out = {name: sorted(map(str, rows)) for name, rows in out.items()}
+        # A tally's keys in a stable order (PostgreSQL's jsonb orders them its own way).
+        out["attendances"] = sorted(
+            (str(uid), cite, n, json.dumps(tally, sort_keys=True))
+            for uid, cite, n, tally in Attendance.objects.values_list(
+                "session__uid", "cite__slug", "participants", "tally"
+            )
+        )
         out["cites_present"] = sorted(
             RepresentationEvent.objects.values_list("uid", "cites_present__slug").exclude(cites_present=None)
         )
@@ -183,7 +195,12 @@ def network_life(db):
         sessions = list(Session.objects.filter(event=event).order_by("starts_at"))
         assert len(sessions) == 2
         Session.objects.filter(pk=sessions[1].pk).update(seats_taken=5)
-        services.attendance_record(user=coordinator, session=sessions[0], participants=9)
+        services.attendance_record(
+            user=coordinator,
+            session=sessions[0],
+            participants=9,
+            tally={"age_band": {"18_25": 4, "26_44": 3}, "gender": {"female": 5, "male": 4}},
+        )
     return coordinator
 
 
@@ -201,6 +218,7 @@ def test_the_network_life_and_the_programme_go_round_trip(network_life, tmp_path
         "milestones": 2,
         "programme_events": 1,
         "sessions": 2,
+        "attendances": 1,
         "representation_events": 1,
         "delegations": 1,
         "interventions": 1,
@@ -211,6 +229,16 @@ def test_the_network_life_and_the_programme_go_round_trip(network_life, tmp_path
     (event,) = rows(tmp_path / "first", "programme_events")
     assert (event["title_fr"], event["title_pt"], event["title_en"]) == ("Atelier CV", "Oficina de CV", "")
     assert event["starts_at"] == "2024-03-05T14:00+01:00" and event["exdates"] == "2024-03-12"
+    # The tally: a column per category, what was not stated completed, a family not asked empty.
+    (attendance,) = rows(tmp_path / "first", "attendances")
+    counts = {k: v for k, v in attendance.items() if v and k != "session"}
+    assert counts == {
+        "age_band_18_25": "4",
+        "age_band_26_44": "3",
+        "age_band_not_stated": "2",
+        "gender_female": "5",
+        "gender_male": "4",
+    }
     (printemps,) = rows(tmp_path / "first", "representation_events")
     assert printemps["cites_present"] == "bruxelles;porto"
     # A text a spreadsheet would run as a formula is written safe, and read back as it was.
@@ -485,3 +513,250 @@ def test_a_package_without_the_timezone_column_keeps_the_cites_zone(db):
     with scopes_disabled():
         assert Cite.objects.get(slug="porto").timezone == "Indian/Reunion"
         assert Cite.objects.get(slug="bruxelles").timezone == "Europe/Paris"  # the default, untouched
+
+
+# -- attendances' tallies ------------------------------------------------------------------------
+def test_frictionless_checks_a_tallys_cells(network_life, tmp_path):
+    export_package(tmp_path / "out", year=2024)
+    path = tmp_path / "out" / "attendances.csv"
+    table = rows(tmp_path / "out", "attendances")
+    table[0]["gender_other"] = "-1"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, list(table[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(table)
+    report = validate(str(tmp_path / "out" / "datapackage.json"))
+    assert not report.valid
+    assert [(e[0], e[1]) for e in report.flatten(["fieldName", "type"])] == [
+        ("gender_other", "constraint-error")
+    ]
+
+
+UUIDS = [f"{i}b5e8f0e-6a7d-4a53-9d1c-2f4e1b9c7a10" for i in range(10)]
+
+
+def programme_event(uid, **kw):
+    return {
+        "id": uid,
+        "cite": "porto",
+        "format": "participatory_workshop",
+        "role": "organized",
+        "title_pt": "Oficina",
+        "theme": "job",
+        "starts_at": "2024-03-05T14:00+01:00",
+        "duration_minutes": "60",
+        "rrule": "",
+        "exdates": "",
+        "capacity": "",
+        **kw,
+    }
+
+
+def programme_session(uid, event, day, **kw):
+    return {
+        "id": uid,
+        "cite": "porto",
+        "event": event,
+        "occurrence": f"{day}T14:00+01:00",
+        "starts_at": f"{day}T14:00+01:00",
+        "ends_at": f"{day}T15:00+01:00",
+        "status": "",
+        "activity": "",
+        **kw,
+    }
+
+
+def activity(uid, participants, day="2024-03-05"):
+    return {
+        "id": uid,
+        "cite": "porto",
+        "kind": "participatory_workshop",
+        "role": "organized",
+        "title": "Oficina",
+        "date": day,
+        "participants": str(participants),
+    }
+
+
+def test_a_tally_is_checked_as_the_staff_page_checks_it(porto_manager, tmp_path):
+    """Unknown category, negative or not a whole number, more than the activity's participants, a
+    session cancelled, not counted, unknown or another Cité's: each named; nothing is written."""
+    with scopes_disabled():
+        bruxelles = Cite.objects.get(slug="bruxelles")
+        theirs = Event.objects.create(
+            cite=bruxelles,
+            format="forum",
+            title={"fr": "Forum"},
+            theme="job",
+            starts_at=datetime.datetime(2024, 3, 5, 14, 0, tzinfo=PARIS),
+            duration_minutes=60,
+        )
+        counted = Session.objects.create(
+            event=theirs,
+            cite=bruxelles,
+            occurrence=theirs.starts_at,
+            starts_at=theirs.starts_at,
+            ends_at=theirs.starts_at + datetime.timedelta(hours=1),
+            activity=Activity.objects.filter(cite=bruxelles).first(),
+        )
+    event = UUIDS[0]
+    days = ["2024-03-05", "2024-03-12", "2024-03-19", "2024-03-26", "2024-04-02"]
+    sessions = [
+        programme_session(UUIDS[1], event, days[0], activity="a-1"),
+        programme_session(UUIDS[2], event, days[1]),  # no activity counts it
+        programme_session(UUIDS[3], event, days[2], activity="a-3", status="cancelled"),
+        programme_session(UUIDS[4], event, days[3], activity="a-4"),
+        programme_session(UUIDS[5], event, days[4], activity="a-5"),
+    ]
+    attendances = [
+        {
+            "session": UUIDS[1],
+            "age_band_18_25": "4",
+            "age_band_26_44": "7",
+            "age_band_99_plus": "",
+            "gender_female": "",
+            "gender_male": "",
+            "status_student": "",
+        },
+        {"session": UUIDS[2], "gender_female": "1"},
+        {"session": UUIDS[3], "gender_female": "1"},
+        {"session": UUIDS[4], "status_student": "-1"},
+        {"session": UUIDS[5], "gender_male": "2.5"},
+        {"session": UUIDS[9], "gender_male": "1"},  # no such session
+        {"session": str(counted.uid), "gender_male": "1"},  # another Cité's
+    ]
+    package = package_of(
+        tmp_path,
+        activities=[activity("a-1", 9), activity("a-3", 5), activity("a-4", 5), activity("a-5", 5)],
+        programme_events=[programme_event(event)],
+        sessions=sessions,
+        attendances=attendances,
+    )
+    result = import_package(package, user=porto_manager)
+    assert [(p.file, p.row, p.field) for p in result.problems] == [
+        ("attendances.csv", 1, "age_band_99_plus"),
+        ("attendances.csv", 5, "status_student"),
+        ("attendances.csv", 6, "gender_male"),
+        ("attendances.csv", 7, "session"),
+        ("attendances.csv", 8, "session"),
+        ("attendances.csv", 2, "age_band_*"),
+        ("attendances.csv", 3, "session"),
+        ("attendances.csv", 4, "session"),
+    ]
+    reasons = {(p.row, p.field): p.reason for p in result.problems}
+    assert reasons[(1, "age_band_99_plus")] == "colonne inconnue"
+    assert reasons[(2, "age_band_*")].startswith("la répartition dépasse le nombre de participants")
+    assert "11" in reasons[(2, "age_band_*")] and "9" in reasons[(2, "age_band_*")]
+    assert reasons[(3, "session")].startswith("aucune activité ne compte cette séance")
+    assert reasons[(4, "session")] == "une séance annulée n'a pas de présences"
+    assert reasons[(5, "status_student")] == "doit être au moins 0"
+    assert "ne désigne aucune ligne de sessions.csv" in reasons[(7, "session")]
+    assert reasons[(8, "session")] == reasons[(7, "session")].replace(UUIDS[9], str(counted.uid))
+    with translation.override("en"):
+        result = import_package(package, user=porto_manager)
+    reasons = {(p.row, p.field): p.reason for p in result.problems}
+    assert reasons[(2, "age_band_*")].startswith("the breakdown exceeds the number of participants")
+    assert reasons[(4, "session")] == "a cancelled session has no attendance"
+    with scopes_disabled():
+        assert not Attendance.objects.exists()
+        assert not Session.objects.filter(cite__slug="porto").exists()
+        assert not Event.objects.filter(cite__slug="porto").exists()
+        assert not Activity.objects.filter(uid__in=["a-1", "a-3", "a-4", "a-5"]).exists()
+
+
+def test_a_tally_is_completed_as_the_staff_page_completes_it(porto_manager, tmp_path):
+    """What was not stated is `not_stated`; a family left empty was not asked; the count is the
+    activity's; a later package with the attendances alone reaches stored sessions; twice: the same."""
+    event = UUIDS[0]
+    package = package_of(
+        tmp_path,
+        activities=[activity("a-1", 9)],
+        programme_events=[programme_event(event)],
+        sessions=[programme_session(UUIDS[1], event, "2024-03-05", activity="a-1")],
+    )
+    assert import_package(package, user=porto_manager).ok
+    with scopes_disabled():
+        assert not Attendance.objects.exists()  # a 2024-style package: the count only, in activities
+    later = tmp_path / "later"
+    later.mkdir()
+    with open(later / "attendances.csv", "w", encoding="utf-8", newline="") as f:
+        f.write("session,age_band_18_25,age_band_55_plus,gender_female,gender_male\r\n")
+        f.write(f"{UUIDS[1]},4,3,,\r\n")
+    shutil.copy(package / "cites.csv", later / "cites.csv")
+    assert import_package(later, user=porto_manager).ok
+    with scopes_disabled():
+        attendance = Attendance.objects.get()
+        assert attendance.cite.slug == "porto" and attendance.participants == 9
+        assert attendance.tally == {"age_band": {"18_25": 4, "55_plus": 3, "not_stated": 2}}
+        recorded_at = attendance.recorded_at
+    assert import_package(later, user=porto_manager).ok
+    with scopes_disabled():
+        assert Attendance.objects.get().recorded_at == recorded_at  # unchanged: not written again
+    export_package(tmp_path / "out", year=2024, cite="porto")
+    (row,) = rows(tmp_path / "out", "attendances")
+    assert (row["session"], row["age_band_not_stated"], row["gender_female"]) == (UUIDS[1], "2", "")
+
+
+# -- a series without its sessions ---------------------------------------------------------------
+def event_sessions(uid) -> list[tuple]:
+    with scopes_disabled():
+        return list(
+            Session.objects.filter(event__uid=uid)
+            .order_by("starts_at")
+            .values_list("uid", "starts_at", "ends_at", "capacity", "status")
+        )
+
+
+def test_an_event_brought_without_its_sessions_gets_its_series_sessions(porto_manager, tmp_path):
+    """As the planning page makes them, in the Cité's time zone (Lisbon: 14:00 on both sides of the
+    change to summer time); an event whose sessions the package brings keeps exactly those."""
+    with scopes_disabled():
+        Cite.objects.filter(slug="porto").update(timezone="Europe/Lisbon")
+    series_uid, once_uid, given_uid = UUIDS[0], UUIDS[1], UUIDS[2]
+    weekly = programme_event(
+        series_uid,
+        starts_at="2024-03-19T14:00",  # in the Cité's time zone
+        duration_minutes="90",
+        rrule="FREQ=WEEKLY;COUNT=4",
+        exdates="2024-03-26",
+        capacity="10",
+    )
+    once = programme_event(once_uid, starts_at="2024-05-02T10:00+01:00")
+    given = programme_event(given_uid, rrule="FREQ=WEEKLY;COUNT=4")
+    package = package_of(
+        tmp_path,
+        programme_events=[weekly, once, given],
+        sessions=[programme_session(UUIDS[3], given_uid, "2024-03-05")],
+    )
+    assert import_package(package, user=porto_manager).ok
+    made = event_sessions(series_uid)
+    utc, lisbon = datetime.UTC, ZoneInfo("Europe/Lisbon")
+    assert [s[1] for s in made] == [
+        datetime.datetime(2024, 3, 19, 14, 0, tzinfo=utc),  # WET, UTC+0
+        datetime.datetime(2024, 4, 2, 13, 0, tzinfo=utc),  # WEST, UTC+1
+        datetime.datetime(2024, 4, 9, 13, 0, tzinfo=utc),
+    ]
+    assert {s[1].astimezone(lisbon).time() for s in made} == {datetime.time(14, 0)}
+    assert {(s[2] - s[1], s[3], s[4]) for s in made} == {(datetime.timedelta(minutes=90), 10, "scheduled")}
+    assert [s[1] for s in event_sessions(once_uid)] == [datetime.datetime(2024, 5, 2, 9, 0, tzinfo=utc)]
+    assert [str(s[0]) for s in event_sessions(given_uid)] == [UUIDS[3]]  # the package's: no more
+
+    # The same sessions the planning page makes for the same event.
+    with scopes_disabled():
+        stored = Event.objects.get(uid=series_uid)
+        stored.pk, stored.uid = None, uuid.uuid4()
+        services.event_save(user=porto_manager, event=stored)
+        assert [s.starts_at for s in Session.objects.filter(event=stored).order_by("starts_at")] == [
+            s[1] for s in made
+        ]
+
+    # Twice: no session more, the same ones.
+    assert import_package(package, user=porto_manager).ok
+    assert event_sessions(series_uid) == made
+    assert len(event_sessions(once_uid)) == 1 and len(event_sessions(given_uid)) == 1
+
+    # A shorter rule brought again: the sessions follow it, as when the series is changed on its page.
+    (tmp_path / "shorter").mkdir()
+    shorter = package_of(tmp_path / "shorter", programme_events=[{**weekly, "rrule": "FREQ=WEEKLY;COUNT=2"}])
+    assert import_package(shorter, user=porto_manager).ok
+    assert event_sessions(series_uid) == made[:1]

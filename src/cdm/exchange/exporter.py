@@ -18,7 +18,7 @@ from cdm.accounts.scoping import network_scope
 from cdm.activity.models import Activity, Equipment, Interview, Visit
 from cdm.governance.models import Delegation, Intervention, Milestone, NetworkMembership, RepresentationEvent
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
-from cdm.programme.models import Event, Session
+from cdm.programme.models import Attendance, Event, Session
 
 from . import schema
 from .cells import formula_safe
@@ -52,7 +52,8 @@ def _paths(table: Table) -> list[str]:
     """What the export reads from the model for each column of ``table``, in the schema's order:
     the model field, or for a reference the referenced row's id (``cite`` → ``cite__slug``).
     A list of ids (``ids``, a many-to-many) is read apart: its place holds the row's pk; a text per
-    language (``key``) is read from the model's JSON field and picked out by ``rows``."""
+    language or a count of a tally (``key``) is read from the model's JSON field and picked out by
+    ``rows``."""
     paths = []
     for f in table.fields:
         if f.type == "ids":
@@ -111,6 +112,10 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
             "starts_at", "uid"
         ),
         "sessions": sessions.order_by("starts_at", "uid"),
+        # An attendance travels with its session, and only when an activity counts it (its count).
+        "attendances": Attendance.objects.filter(
+            session__in=sessions, session__activity__isnull=False
+        ).order_by("session__starts_at", "session__uid"),
         "representation_events": RepresentationEvent.objects.filter(starts_on__year=year).order_by(
             "starts_on", "uid"
         ),
@@ -137,7 +142,7 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
                 for i, links in lists:
                     row[i] = sorted(links.get(row[i], [])) or None
                 for i, key in texts:
-                    row[i] = (row[i] or {}).get(key) or None
+                    row[i] = _pick(row[i], key)
                 zone = zones.get(row[cite_at]) if cite_at is not None else None
                 for i in instants:
                     if row[i] is not None:
@@ -145,6 +150,14 @@ def export_rows(*, year: int, cite: str | None = None) -> dict[str, Iterable[lis
             yield row
 
     return {table.name: rows(table) for table in schema.TABLES}
+
+
+def _pick(value, key: str):
+    """The value kept under ``key`` in a JSON field's value (``fr``, or a path ``age_band/18_25``);
+    an empty text or a zero count is an empty cell."""
+    for part in key.split("/"):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value or None
 
 
 def _links(queryset, name: str) -> dict[int, list[str]]:

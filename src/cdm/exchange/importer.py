@@ -40,8 +40,8 @@ from cdm.audit.services import audit_import
 from cdm.lib import planner
 from cdm.network.models import Cite, Contribution, Partner, Partnership, Site
 from cdm.network.vocabularies import Outcome
-from cdm.programme import series
-from cdm.programme.models import Session
+from cdm.programme import series, services
+from cdm.programme.models import Attendance, Event, Session, SessionStatus
 from cdm.stats import months
 
 from . import bulk, schema
@@ -154,6 +154,12 @@ class PackageImport:
         self._absent: dict[str, set[str]] = {}  # {table: the columns its file leaves out}
         self._session_keys: dict[tuple, tuple[int, str]] = {}  # (column, value) → (line, session id)
         self._session_capacity: dict[str, tuple[int, int | None]] = {}  # session id → (line, capacity)
+        # The programme's rows, for the attendances and the sessions a series makes.
+        self._package_events: set[str] = set()  # programme_events.csv's ids
+        self._events_with_sessions: set[str] = set()  # the events sessions.csv names
+        self._package_sessions: dict[str, dict] = {}  # session id → its cite, activity, status (given)
+        self._activity_participants: dict[str, int] = {}  # activities.csv: id → participants
+        self._attendance_rows: list[tuple[int, str, dict]] = []  # (line, session id, tally)
         # (Cité id or None for the network's directory) → {"created"|"changed"|"deleted": {table: n}}
         self.touched: dict[int | None, dict[str, Counter]] = {}
         self.writes_network = user is None or may(user, Action.IMPORT, NETWORK)
@@ -666,9 +672,13 @@ class PackageImport:
 
     def _check_activities(self, table, line, values):
         self._check_owned(table, line, values)
+        if isinstance(values["id"], str) and isinstance(values["participants"], int):
+            self._activity_participants[values["id"]] = values["participants"]
 
     def _check_programme_events(self, table, line, values):
         self._check_owned(table, line, values)
+        if isinstance(values["id"], str):
+            self._package_events.add(values["id"])
         if isinstance(values["rrule"], str):
             try:
                 series.validate_rule(values["rrule"])
@@ -690,9 +700,15 @@ class PackageImport:
         capacity, registered = values["capacity"], values["registered"]
         if isinstance(capacity, int) and isinstance(registered, int) and registered > capacity:
             self.result.add(Problem(table.filename, line, "registered", _("plus d'inscrits que de places")))
+        if isinstance(values["event"], str):
+            self._events_with_sessions.add(values["event"])
         uid = values["id"]
         if not isinstance(uid, str):
             return
+        absent = self._absent.get(table.name, set())
+        self._package_sessions[uid] = {
+            k: values[k] for k in ("cite", "activity", "status") if k not in absent
+        }
         if not isinstance(capacity, Problem):
             self._session_capacity[uid] = (line, capacity)
         seen = self._session_keys
@@ -744,6 +760,108 @@ class PackageImport:
                     )
                 )
 
+    def _check_attendances(self, table, line, values):
+        """A session's tally: checked against its activity's participants once the file is read
+        (``_after_attendances``); a family with a bad cell is not summed (the cell is reported)."""
+        session = values["session"]
+        if not isinstance(session, str):
+            return
+        tally: dict[str, dict] = {}
+        bad: set[str] = set()
+        for name, family, code in tally_columns(table):
+            n = values[name]
+            if n.__class__ is Problem:
+                bad.add(family)
+            elif n is not None:
+                tally.setdefault(family, {})[code] = n
+        self._attendance_rows.append((line, session, {f: c for f, c in tally.items() if f not in bad}))
+
+    def _after_attendances(self, table):
+        """Each attendance is of a session of the importer's Cités (in the package, or stored), not
+        cancelled, counted by an activity; each family of its tally adds up to at most that
+        activity's participants — the check of the staff page (``services.tally_complete``)."""
+        pending, self._attendance_rows = self._attendance_rows, []
+        if not pending:
+            return
+        package = self._package_sessions
+        wanted = sorted({s for _line, s, _t in pending if len(package.get(s, ())) < 3})
+        with network_scope():
+            stored = {
+                str(uid): {"cite": cite, "activity": activity, "status": status}
+                for uid, cite, activity, status in _by_ids(
+                    Session, "uid", wanted, "cite__slug", "activity__uid", "status"
+                )
+            }
+        sessions: dict[str, dict] = {}
+        for line, session, _tally in pending:
+            if session in package:
+                info = {**stored.get(session, {}), **package[session]}
+                if not self._cite_ok(info["cite"]):
+                    continue  # reported on sessions.csv
+            else:
+                info = stored.get(session)
+                if info is None or not self.may_import(info["cite"]):
+                    self.result.add(
+                        Problem(
+                            table.filename,
+                            line,
+                            "session",
+                            _("« %(v)s » ne désigne aucune ligne de %(t)s.csv")
+                            % {"v": session, "t": "sessions"},
+                        )
+                    )
+                    continue
+            sessions[session] = info
+        activities = {i.get("activity") for i in sessions.values()}
+        unknown = sorted(a for a in activities if isinstance(a, str) and a not in self._activity_participants)
+        with network_scope():
+            participants = {
+                **dict(_by_ids(Activity, "uid", unknown, "participants")),
+                **self._activity_participants,
+            }
+        for line, session, tally in pending:
+            info = sessions.get(session)
+            if info is None:
+                continue
+            activity, status = info.get("activity"), info.get("status")
+            if activity.__class__ is Problem or status.__class__ is Problem:
+                continue  # reported on sessions.csv
+            if status == SessionStatus.CANCELLED:
+                self.result.add(
+                    Problem(table.filename, line, "session", _("une séance annulée n'a pas de présences"))
+                )
+                continue
+            if activity is None:
+                self.result.add(
+                    Problem(
+                        table.filename,
+                        line,
+                        "session",
+                        _(
+                            "aucune activité ne compte cette séance : sa colonne activity de sessions.csv est vide"
+                        ),
+                    )
+                )
+                continue
+            count = participants.get(activity)
+            if count is None:
+                continue  # an unknown activity: reported on sessions.csv
+            for family, counts in tally.items():
+                try:
+                    services.tally_complete({family: counts}, count)
+                except services.ProgrammeError as exc:
+                    self.result.add(
+                        Problem(
+                            table.filename,
+                            line,
+                            f"{family}_*",
+                            exc.message
+                            + " "
+                            + _("(%(n)d comptés pour les %(m)d participants de l'activité « %(a)s »)")
+                            % {"n": sum(counts.values()), "m": count, "a": activity},
+                        )
+                    )
+
     # -- pass 2: writing ---------------------------------------------------------------------
     #
     # Which model column each package column goes to comes from the schema (``Field.model_field``):
@@ -766,6 +884,7 @@ class PackageImport:
                 if package.has(table.filename):
                     write = getattr(self, f"_write_{table.name}", self._write_records)
                     write(package, table)
+            self._sessions_of_events_alone()
             for cite_id, counts in sorted(self.touched.items(), key=lambda item: item[0] or 0):
                 summary = {"source": self.name, **{what: dict(n) for what, n in sorted(counts.items())}}
                 audit_import(summary=summary, cite_id=cite_id, user=self.user, content_type_model=Visit)
@@ -1049,6 +1168,75 @@ class PackageImport:
                         self.cite_pk[v["cite"]], "changed" if v["id"] in before else "created", "activities"
                     )
 
+    def _write_attendances(self, package, table):
+        """A session's attendance: its count is its activity's participants, its tally completed as
+        the staff page completes it (``services.tally_complete``); an unchanged one is left as it is."""
+        rows = list(self._rows(package, table))
+        cite_slug = {pk: slug for slug, pk in self.cite_pk.items()}
+        sessions = {
+            str(uid): (pk, cite_id, participants)
+            for uid, pk, cite_id, participants in _by_ids(
+                Session, "uid", [v["session"] for v in rows], "pk", "cite_id", "activity__participants"
+            )
+        }
+        # The scope check on this write path: sessions of the Cités the importer may import into.
+        rows = [
+            v
+            for v in rows
+            if v["session"] in sessions
+            and sessions[v["session"]][2] is not None
+            and self.may_import(cite_slug[sessions[v["session"]][1]])
+        ]
+        stored = {
+            a.session_id: a
+            for a in Attendance._base_manager.filter(session_id__in=[sessions[v["session"]][0] for v in rows])
+        }
+        by = self.user if getattr(self.user, "pk", None) else None
+        now = timezone.now()
+        fresh, changed = [], []
+        for v in rows:
+            pk, cite_id, participants = sessions[v["session"]]
+            tally = services.tally_complete(row_tally(table, v), participants)
+            attendance = stored.get(pk)
+            if attendance is None:
+                fresh.append(
+                    Attendance(
+                        session_id=pk, cite_id=cite_id, participants=participants, tally=tally, recorded_by=by
+                    )
+                )
+                self._count(cite_id, "created", table.name)
+            elif (attendance.participants, attendance.tally) != (participants, tally):
+                attendance.participants, attendance.tally = participants, tally
+                attendance.recorded_by, attendance.recorded_at = by, now
+                changed.append(attendance)
+                self._count(cite_id, "changed", table.name)
+        Attendance.objects.bulk_create(fresh)
+        Attendance.objects.bulk_update(changed, ["participants", "tally", "recorded_by", "recorded_at"])
+
+    def _sessions_of_events_alone(self) -> None:
+        """An event the package brings without any of its sessions gets them as the planning page
+        makes them (``services.sessions_sync``: its rule's occurrences in its Cité's time zone, kept
+        in step with the rule, a moved or cancelled session kept); the sessions a package brings
+        for an event are its truth. Keyed on the occurrence: a second import adds none."""
+        alone = sorted(self._package_events - self._events_with_sessions)
+        if not alone:
+            return
+        columns = ("uid", "occurrence", "starts_at", "ends_at", "status", "site_id", "capacity")
+        for event in Event.objects.filter(uid__in=alone).select_related("cite").order_by("uid"):
+            if not self.may_import(event.cite.slug):
+                continue  # the scope check on this write path
+            before = {row[0]: row for row in Session.objects.filter(event=event).values_list(*columns)}
+            services.sessions_sync(event)
+            after = {row[0]: row for row in Session.objects.filter(event=event).values_list(*columns)}
+            self._count(event.cite_id, "created", "sessions", len(after.keys() - before.keys()))
+            self._count(event.cite_id, "deleted", "sessions", len(before.keys() - after.keys()))
+            self._count(
+                event.cite_id,
+                "changed",
+                "sessions",
+                sum(1 for k in after.keys() & before.keys() if after[k] != before[k]),
+            )
+
     # -- the whole --------------------------------------------------------------------------
 
     def open(self):
@@ -1215,6 +1403,21 @@ def _by_ids(model, key: str, ids: list, *fields: str):
         yield from model._base_manager.filter(**{f"{key}__in": ids[start : start + 5000]}).values_list(
             key, *fields
         )
+
+
+def tally_columns(table: Table) -> list[tuple[str, str, str]]:
+    """(column, family, code) of each count of a tally (``schema.tally_fields``)."""
+    return [(f.name, *f.key.split("/")) for f in table.fields if f.model_field == "tally" and f.key]
+
+
+def row_tally(table: Table, values: dict) -> dict:
+    """{family: {code: count}} of a row's filled cells; a family whose cells are all empty is not
+    in it (not asked)."""
+    tally: dict[str, dict] = {}
+    for name, family, code in tally_columns(table):
+        if values[name] is not None:
+            tally.setdefault(family, {})[code] = values[name]
+    return tally
 
 
 def _year(value) -> int:

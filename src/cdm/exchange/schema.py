@@ -46,7 +46,8 @@ from cdm.network.vocabularies import (
     Status,
     Theme,
 )
-from cdm.programme.models import Event, Format, Role, Session, SessionStatus
+from cdm.programme.models import Attendance, Event, Format, Role, Session, SessionStatus
+from cdm.programme.services import TALLY
 
 SLUG_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 
@@ -109,7 +110,9 @@ class Field:
     references: str = ""  # a table's name: the value is one of that table's ids (``ids``: each of them)
     after: str = ""  # another date column of the row that this one may not precede
     attr: str = ""  # the model field storing it, when not named like the column
-    key: str = ""  # a text per language: the key of this column's text in the model's JSON field ``attr``
+    # A value kept in the model's JSON field ``attr``: its key there — a language for a text per
+    # language (``fr``), or ``family/code`` for a count of a tally (``age_band/18_25``).
+    key: str = ""
     update: bool = True  # False: written when the row is created, never changed by a re-import
 
     @property
@@ -176,6 +179,24 @@ def per_language(name: str, max_length: int, description: str) -> tuple[Field, .
     return tuple(
         Field(f"{name}_{code}", "text", max_length=max_length, attr=name, key=code, description=description)
         for code in languages()
+    )
+
+
+def tally_fields() -> tuple[Field, ...]:
+    """One count per category of the attendance's tally (``age_band_18_25``, ``gender_female``…): the
+    families and codes the staff page's tally takes (``programme.services.TALLY``)."""
+    return tuple(
+        Field(
+            f"{family}_{code}",
+            "integer",
+            minimum=0,
+            maximum=100_000,
+            attr="tally",
+            key=f"{family}/{code}",
+            description=f"participants whose {family.replace('_', ' ')} is `{code}`",
+        )
+        for family, codes in TALLY.items()
+        for code in codes
     )
 
 
@@ -255,6 +276,23 @@ def _programme_tables() -> tuple["Table", ...]:
             Session,
             primary_key=("id",),
             description="The sessions of the programme: when, where, seats, and the activity counting each",
+        ),
+        Table(
+            "attendances",
+            (
+                Field(
+                    "session",
+                    "uuid",
+                    True,
+                    max_length=64,
+                    references="sessions",
+                    description="a session whose attendance was entered (its `activity` counts the participants)",
+                ),
+                *tally_fields(),
+            ),
+            Attendance,
+            primary_key=("session",),
+            description="Who came to a session, by age band, gender and status (counts only)",
         ),
     )
 
@@ -665,11 +703,49 @@ def describe() -> str:
         "- A session's event, site and activity are its Cité's; one session per occurrence of an event,",
         "  one session per activity; `registered` is written when a session is created, then kept by",
         "  CDM's registrations. A programme event has a title in one language at least.",
+        "- A programme event brought without any of its sessions gets them as the planning page makes",
+        "  them: one per occurrence of its `rrule` (none: one session at `starts_at`), `exdates` left",
+        "  out, in its Cité's time zone; a session moved or cancelled on its own is kept, one no longer",
+        "  in the series is dropped (cancelled once registered or counted). When the package brings",
+        "  sessions for an event, they are its sessions as they are. Importing again adds none.",
+        "- An attendance is of a session of the row's Cités that is not cancelled and that an activity",
+        "  counts (its `activity`); its count is that activity's `participants`. Each family of its",
+        "  tally (`age_band_…`, `gender_…`, `status_…`) adds up to that count at most, the rest being",
+        "  `not_stated`, as the staff's attendance page completes it; a family whose cells are all",
+        "  empty was not asked. A session without a row in `attendances.csv` keeps its stored tally.",
         "- A text per language (`title_fr`, `title_en`…) is one column per language CDM offers.",
         "- The export of a year holds its milestones, its sessions with their events, its representation",
         "  records and the memberships active during it.",
         "- Free text that a spreadsheet would run as a formula (beginning with `=`, `+`, `-`, `@`) is",
         "  exported with a leading `'`, which the import takes off.",
+        "",
+        "## Why the tally is a table of its own",
+        "",
+        "An attendance's tally is `attendances.csv`, one row per session keyed by `session`, one",
+        "column per category, rather than columns of `sessions.csv` or a JSON cell:",
+        "",
+        "- it is a session's detail that exists only once attendance is entered, as an interview is",
+        "  a visit's (`interviews.csv`, keyed by `visit`): `sessions.csv` stays as it was, without",
+        f"  {len(tally_fields())} columns empty for every planned session;",
+        "- one integer column per category is what the standard's other counts are: each cell is",
+        "  checked by `frictionless validate` (a whole number, ≥ 0), fills in a spreadsheet, and an",
+        "  unknown category is an unknown column, refused by name;",
+        "- the count itself is not repeated: it is the `participants` of the session's activity,",
+        "  the one figure the report counts.",
+        "",
+        "## Changes since 2024",
+        "",
+        "The 2024 package (`cites`, `sites`, `partners`, `partnerships`, `contributions`, `visits`,",
+        "`interviews`, `activities`, `equipment`) is read as it was: every table and column added",
+        "since is optional, and a column a file leaves out keeps what is stored.",
+        "",
+        "- `cites.csv`: `timezone`, the local time of its sessions.",
+        "- `milestones.csv` and the network's representation records (`"
+        + "`, `".join(t.name for t in TABLES if t.network)
+        + "`).",
+        "- `programme_events.csv` and `sessions.csv`: the programme, a session naming the activity that",
+        "  counts it; an event without sessions in the package gets its series' sessions.",
+        "- `attendances.csv`: the tally of a session's attendance by age band, gender and status.",
         "",
     ]
     return "\n".join(lines)

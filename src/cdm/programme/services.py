@@ -410,6 +410,21 @@ def _clean_tally(tally: dict | None) -> dict:
     return out
 
 
+def tally_complete(tally: dict | None, participants: int) -> dict:
+    """The tally as stored for ``participants`` people: each family (age band, gender, status) of
+    known codes and counts ≥ 0, adding up to the participants — what was not asked is
+    ``not_stated``. Raises ``ProgrammeError`` otherwise (the staff page and the data package's
+    import check a tally here alike)."""
+    tally = _clean_tally(tally)
+    for counts in tally.values():
+        counted = sum(counts.values())
+        if counted > participants:
+            raise ProgrammeError("tally", _("la répartition dépasse le nombre de participants"))
+        if counted < participants:
+            counts["not_stated"] = counts.get("not_stated", 0) + participants - counted
+    return tally
+
+
 ENTRIES_KEPT = 50
 
 
@@ -449,12 +464,7 @@ def attendance_record(
         participants = max(sums)
     if not isinstance(participants, int) or participants < 0 or participants > 100000:
         raise ProgrammeError("participants", _("un nombre de participants est attendu"))
-    for counts in tally.values():
-        counted = sum(counts.values())
-        if counted > participants:
-            raise ProgrammeError("tally", _("la répartition dépasse le nombre de participants"))
-        if counted < participants:
-            counts["not_stated"] = counts.get("not_stated", 0) + participants - counted
+    tally = tally_complete(tally, participants)
     event = session.event
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
