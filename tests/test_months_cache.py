@@ -163,3 +163,28 @@ def test_months_computed_by_several_threads_are_the_same(transactional_db):
         together = figures()
         caches["figures"].clear()
     assert together == alone and together["beneficiaries"]["total"] > 0
+
+
+def test_the_report_and_the_protection_read_each_month_once(cached):
+    """The published report needs the year's breakdowns and the whole network's protected cells:
+    the same month scans serve both, so the second asks the database for no month again."""
+    from cdm.stats.protection import published_hidden
+
+    def month_entries():
+        return sorted(key for key in caches["figures"]._cache if "cdm-month:" in key)
+
+    figures()
+    after_report = month_entries()
+    assert len(after_report) == 12
+    published_hidden(2024)
+    assert month_entries() == after_report
+
+
+def test_interview_times_of_a_filtered_period_count_only_its_visits(cached):
+    """Durations and waits follow the period's filters, as every other count does."""
+    with network_scope():
+        job = compute(Period.year(2024, theme="job"), details=True)
+        training = compute(Period.year(2024, theme="training"), details=True)
+    assert job["interview_times"]["durations"]["count"] == 2
+    assert training["interview_times"]["durations"]["count"] == 0
+    assert training["interview_times"]["durations"]["mean"] is None

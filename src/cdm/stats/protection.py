@@ -39,8 +39,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.db.models import CharField, Count, Sum
-from django.db.models.functions import Cast, Substr
+from django.db.models import Sum
 
 from cdm.network.vocabularies import AgeBand, Channel, Gender, Outcome, Status, Theme
 
@@ -152,46 +151,13 @@ def _int(n) -> int:
 # -- the published figures of a year, over the whole network ----------------------------------
 
 
-def _visit_cells_part(period, ids: list[int]) -> dict:
-    """The visits' and interviews' cells of the Cités ``ids`` in ``period`` (a month or part of
-    one), as rows ``(family, cite id, value, count)``."""
-    from cdm.activity.models import Interview, Visit
-
-    visits = Visit.objects.filter(cite__in=ids, date__gte=period.start, date__lte=period.end)
-    month = Substr(Cast("date", output_field=CharField()), 1, 7)
-    groups = {
-        "activity": visits.values_list("cite", "outcome"),
-        "ichannel": visits.filter(outcome=Outcome.INTERVIEW).values_list("cite", "channel"),
-        "month": visits.annotate(m=month).values_list("cite", "m"),
-        **{f: visits.values_list("cite", f) for f in ("age_band", "gender", "status", "theme", "channel")},
-        "first_visit": visits.values_list("cite", "first_visit"),
-    }
-    first = {True: "first", False: "returning", None: "unknown"}
-    rows = []
-    for family, qs in groups.items():
-        for cite, value, n in qs.annotate(n=Count("pk")).order_by():
-            rows.append((family, cite, first[value] if family == "first_visit" else value, n))
-    interviews = Interview.objects.filter(
-        visit__cite__in=ids, visit__date__gte=period.start, visit__date__lte=period.end
-    )
-    for name, field in (("durations", "duration_minutes"), ("waits", "waited_minutes")):
-        for cite, n in (
-            interviews.filter(**{f"{field}__isnull": False})
-            .values_list("visit__cite")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            rows.append((name, cite, "", n))
-    return {"cells": rows}
-
-
 def year_cells(year: int) -> tuple[dict, list[tuple]]:
     """Every published cell of ``year`` (each Cité, each country, the network) and every line."""
     from cdm.accounts.scoping import network_scope
     from cdm.activity.models import Activity
 
     from . import months
-    from .figures import Period, members
+    from .figures import SCAN_PART, Period, members, visit_scan
 
     period = Period.year(year)
     cells: dict = {}
@@ -202,8 +168,9 @@ def year_cells(year: int) -> tuple[dict, list[tuple]]:
         ids = list(scope_of)
         in_year = {"date__gte": period.start, "date__lte": period.end}
         # The visits' cells month by month, each month cached under its own data (``months``): a
-        # visit recorded today makes only this month be counted again, not the whole year.
-        parts = months.breakdowns(period, ids, lambda sub: _visit_cells_part(sub, ids), "protection-cells")
+        # visit recorded today makes only this month be counted again, not the whole year. The same
+        # scan as the report's breakdowns (``figures.visit_scan``): one reading of a month for both.
+        parts = months.breakdowns(period, ids, lambda sub: visit_scan(sub, ids), SCAN_PART)
         for family, cite, value, n in parts.get("cells", []):
             key = (family, scope_of[cite], value)
             cells[key] = cells.get(key, 0) + n
