@@ -120,6 +120,7 @@ def test_the_attendance_page_reloads_offline_and_its_entry_is_sent_once_back(bro
         assert page.locator("#offline-notice").is_visible(), path
         assert "pas disponible hors ligne" in page.locator("#offline-notice").inner_text()
         assert page.locator("#attendance-form").count() == 0
+        assert axe_violations(page) == []
     kept = kept_urls(page)
     assert all(entry.startswith("GET ") for entry in kept)
     assert not [entry for entry in kept if "/api/" in entry]
