@@ -760,3 +760,26 @@ def test_an_event_brought_without_its_sessions_gets_its_series_sessions(porto_ma
     shorter = package_of(tmp_path / "shorter", programme_events=[{**weekly, "rrule": "FREQ=WEEKLY;COUNT=2"}])
     assert import_package(shorter, user=porto_manager).ok
     assert event_sessions(series_uid) == made[:1]
+
+
+def test_a_tally_is_entered_in_the_template(porto_manager, tmp_path):
+    """The template's attendances sheet: a count per cell, read back under the same rules."""
+    wb = openpyxl.load_workbook(io.BytesIO(template_workbook()))
+    with open(SAMPLE / "cites.csv", encoding="utf-8") as f:
+        porto = next(row for row in csv.DictReader(f) if row["id"] == "porto")
+    sheets = {
+        "cites": [porto],
+        "activities": [{**activity("a-1", 9), "date": datetime.datetime(2024, 3, 5), "participants": 9}],
+        "programme_events": [programme_event(UUIDS[0])],
+        "sessions": [programme_session(UUIDS[1], UUIDS[0], "2024-03-05", activity="a-1")],
+        "attendances": [{"session": UUIDS[1], "gender_female": 6, "gender_male": 2}],
+    }
+    for name, table_rows in sheets.items():
+        header = [c.value for c in wb[name][1]]
+        for row in table_rows:
+            wb[name].append([row.get(h) or None for h in header])
+    wb.save(tmp_path / "filled.xlsx")
+    result = import_package(tmp_path / "filled.xlsx", user=porto_manager)
+    assert result.ok, result.problems
+    with scopes_disabled():
+        assert Attendance.objects.get().tally == {"gender": {"female": 6, "male": 2, "not_stated": 1}}
