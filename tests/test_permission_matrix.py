@@ -166,6 +166,7 @@ PAGES = {
     "programme_session_admin": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
     "programme_attendance": row("200/200 200/404 200/404 403/404 403/404 403/403 302 302 302"),
     "programme_needs": row("200/200 200/404 200/404 200/404 200/404 200/200 302 302 302"),
+    "programme_sw": row("200 200 200 200 200 200 200 200 200"),
     "programme_month": row("200/200 200/404 200/404 403/403 403/403 403/403 302 302 302"),
     # The language switcher of every page (Django's set_language without a CSRF token), a staff member's profile.
     "switch_language": row("302 302 302 302 302 302 302 302 302"),

@@ -574,6 +574,7 @@ PROGRAMME_PAGES = [
     "programme_attendance",
     "programme_needs",
     "programme_month",
+    "programme_sw",
 ]
 PROGRAMME_CITE_PAGES = ["programme_plan", "programme_event_new", "programme_needs", "programme_month"]
 
