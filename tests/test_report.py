@@ -376,3 +376,55 @@ def test_the_month_trend_draws_last_year_beside_this_one(db):
         months = report.build(Period.year(2024), protected=False)["sections"]["beneficiaries"][2]
     assert months.headers[-1] == "2023" and [row[-1] for row in months.rows] == [1] * 12
     assert 'stroke-dasharray="6 4"' in months.chart and ">2023</text>" in months.chart
+
+
+def test_interviews_by_partner_hide_the_same_cells_in_every_published_table(two_cites, settings):
+    """Interviews by partner are part of the year's linked cells. A partner that works for two Cités
+    with 2 interviews at alpha and 20 at beta: alpha's table hides the 2 — then the network's 22 and
+    beta's 20 must not both be shown, or 22 − 20 gives the 2 back."""
+    import datetime
+
+    from django_scopes import scopes_disabled
+
+    from cdm.activity.models import Interview, Visit
+    from cdm.network.models import Partner, Partnership
+    from cdm.stats.report import partner_rows
+
+    settings.SMALL_COUNT_THRESHOLD = 5
+    alpha, beta = two_cites
+    with scopes_disabled():
+        shared = Partner.objects.create(name="Partenaire commun", kind=alpha["partner"].kind)
+        for world, partner, n in (
+            (alpha, alpha["partner"], 12),
+            (alpha, shared, 2),
+            (beta, shared, 20),
+            (beta, beta["partner"], 5),
+        ):
+            Partnership.objects.get_or_create(cite=world["cite"], partner=partner)
+            for _ in range(n):
+                visit = Visit.objects.create(
+                    cite=world["cite"], date=datetime.date(2024, 3, 4), theme="job", outcome="interview"
+                )
+                Interview.objects.create(visit=visit, partner=partner, duration_minutes=20)
+    stand_in = {"interviews": {"total": 0}}
+
+    def table(period, protected=True):
+        return {row[0]: row[1] for row in partner_rows(period, stand_in, protected=protected) if row[1]}
+
+    assert table(Period.year(2024), protected=False) == {
+        alpha["partner"].name: 13,
+        "Partenaire commun": 22,
+        beta["partner"].name: 6,
+    }
+    # Alpha's 15 interviews are published: the 2 hidden alone, 15 − 13 would give them back.
+    assert table(Period.year(2024, cites=(alpha["cite"].pk,))) == {
+        alpha["partner"].name: "< 5",
+        "Partenaire commun": "< 5",
+    }
+    # Beta's 20 hidden too (and its other partner's 6 with it, beta's total being published).
+    assert table(Period.year(2024, cites=(beta["cite"].pk,))) == {
+        "Partenaire commun": "< 5",
+        beta["partner"].name: "< 5",
+    }
+    network = table(Period.year(2024))
+    assert network["Partenaire commun"] == 22  # 2 + 20, both hidden where they are counted

@@ -1,11 +1,12 @@
 """What the programme gives the annual report: the year's featured events, with their pictures, and
 the sessions offered by standard theme (the report sets them beside the themes asked at the desk)."""
 
+import datetime
 from pathlib import Path
 
 from django.db.models import Count, Sum
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from cdm.accounts.scoping import network_scope
@@ -22,6 +23,16 @@ def _cites(period):
     return list(members(period).values_list("pk", flat=True))
 
 
+def _in_period(period) -> dict:
+    """``starts_at`` on a day of the period (the current time zone's days, as ``__date`` would say),
+    as a range of instants: the index serves it, where ``__date`` runs a function on every row."""
+    day = datetime.timedelta(days=1)
+    return {
+        "starts_at__gte": timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min)),
+        "starts_at__lt": timezone.make_aware(datetime.datetime.combine(period.end + day, datetime.time.min)),
+    }
+
+
 @register
 def programme_parts(period) -> dict:
     language = (translation.get_language() or "fr")[:2]
@@ -32,8 +43,7 @@ def programme_parts(period) -> dict:
                 cite__in=cites,
                 featured=True,
                 published=True,
-                starts_at__date__gte=period.start,
-                starts_at__date__lte=period.end,
+                **_in_period(period),
             )
             .select_related("cite")
             .order_by("starts_at")[:MAX_FEATURED]
@@ -61,8 +71,7 @@ def programme_parts(period) -> dict:
         sessions = Session.objects.filter(
             cite__in=cites,
             status=SessionStatus.SCHEDULED,
-            starts_at__date__gte=period.start,
-            starts_at__date__lte=period.end,
+            **_in_period(period),
         )
         if period.theme:
             sessions = sessions.filter(event__theme=period.theme)

@@ -292,7 +292,7 @@ def visit_scan(period: Period, member_ids) -> dict:
     the small-count protection need them.
 
     ``cells`` are rows ``(family, cite id, value, count)``: the per-Cité breakdowns the protection
-    publishes, which the report's profiles, themes and first visits add up; ``visit_rows`` the
+    publishes, which the report's profiles, themes, first visits and partners add up; ``visit_rows`` the
     standard's (Cité, outcome, channel) counts; ``durations`` and ``waits`` the interviews'
     histograms. The report and the protection ask ``months.breakdowns`` for this same part
     (``SCAN_PART``), so a month is counted once for both, and cached once."""
@@ -319,12 +319,14 @@ def visit_scan(period: Period, member_ids) -> dict:
                 sums[key] = sums.get(key, 0) + n
         cells.extend((*key, n) for key, n in sums.items())
     histograms: dict[str, dict[int, int]] = {"durations": {}, "waits": {}}
-    for cite, duration, waited, n in (
+    for cite, partner, duration, waited, n in (
         _interviews(period, member_ids)
-        .values_list("visit__cite", "duration_minutes", "waited_minutes")
+        .values_list("visit__cite", "partner", "duration_minutes", "waited_minutes")
         .annotate(n=Count("pk"))
         .order_by()
     ):
+        # Interviews by the partner whose counsellor held them ("": none named).
+        cells.append(("partner", cite, str(partner) if partner is not None else "", n))
         for name, value in (("durations", duration), ("waits", waited)):
             if value is not None:
                 histograms[name][value] = histograms[name].get(value, 0) + n

@@ -193,6 +193,13 @@ def year_cells(year: int) -> tuple[dict, list[tuple]]:
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     scopes = [NETWORK, *sorted(set(country_of.values())), *sorted(country_of)]
     lines = [line for scope in scopes for line in _scope_lines(scope, months, has)]
+    # A scope's interviews add up to its interviews by partner (and those with none named).
+    partners: dict[str, list] = {}
+    for family, scope, value in cells:
+        if family == "partner":
+            partners.setdefault(scope, []).append((family, scope, value))
+    for scope, members_ in sorted(partners.items()):
+        lines.append((("activity", scope, Outcome.INTERVIEW.value), sorted(members_)))
     children: dict[str, list[str]] = {NETWORK: sorted(set(country_of.values()))}
     for cite, country in sorted(country_of.items()):
         children.setdefault(country, []).append(cite)

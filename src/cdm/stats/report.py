@@ -38,7 +38,7 @@ from .cache import cached_compute
 from .charts import format_number, format_percent
 from .figures import Period
 from .models import ReportNarrative
-from .protection import hidden, protect_breakdown, protect_published, threshold
+from .protection import hidden, protect_breakdown, protect_published, published_hidden, scope_of, threshold
 
 FORMATS = ("json", "html", "pdf", "csv")
 
@@ -291,29 +291,23 @@ def year_in_figures(figures: dict, *, year: int, is_network: bool = True) -> lis
 def partner_rows(period: Period, figures: dict, *, protected: bool) -> list[list]:
     """Each partner organisation: the interviews its counsellors held in the period, and its
     contributions (count, and valued amounts). Interviews by partner are a breakdown of the
-    interviews, protected like every other one when the report is public."""
+    interviews, protected like every other one when the report is public: in a published year, as
+    part of the year's cells (``protection.year_cells``), so no other table gives back a hidden one."""
     from django.db.models import Count, Sum
 
-    from cdm.activity.models import Interview
     from cdm.network.models import Contribution, Partner
 
-    from .figures import members
+    from . import months
+    from .figures import SCAN_PART, members, visit_scan
 
     with network_scope():
         member_ids = list(members(period).values_list("pk", flat=True))
-        interviews = Interview.objects.filter(
-            visit__cite__in=member_ids,
-            visit__date__gte=period.start,
-            visit__date__lte=period.end,
-            partner__isnull=False,
-        )
-        if period.sites is not None:
-            interviews = interviews.filter(visit__site__in=period.sites)
-        if period.theme:
-            interviews = interviews.filter(visit__theme=period.theme)
-        if period.channel:
-            interviews = interviews.filter(visit__channel=period.channel)
-        by_partner = dict(interviews.values_list("partner").annotate(n=Count("pk")).order_by())
+        # The month scans the figures read (cached): interviews by partner, per Cité.
+        by_partner: dict[int, int] = {}
+        scan = months.breakdowns(period, member_ids, lambda sub: visit_scan(sub, member_ids), SCAN_PART)
+        for family, _cite, value, n in scan.get("cells", []):
+            if family == "partner" and value:
+                by_partner[int(value)] = by_partner.get(int(value), 0) + n
         contributions = {}
         for partner, n, amount in (
             Contribution.objects.filter(
@@ -328,8 +322,17 @@ def partner_rows(period: Period, figures: dict, *, protected: bool) -> list[list
             Partner.objects.filter(pk__in=set(by_partner) | set(contributions)).values_list("pk", "name")
         )
     if protected:
-        total_hidden = not isinstance(figures["interviews"]["total"], Number)
-        by_partner = protect_breakdown(by_partner, threshold(), total_hidden=total_hidden)
+        scope = scope_of(period)
+        if scope is not None:
+            # A published year: the year-wide pattern, tied to the interviews of every other table.
+            hidden_cells = published_hidden(period.label_year)
+            by_partner = {
+                pk: hidden(threshold()) if ("partner", scope, str(pk)) in hidden_cells else n
+                for pk, n in by_partner.items()
+            }
+        else:
+            total_hidden = not isinstance(figures["interviews"]["total"], Number)
+            by_partner = protect_breakdown(by_partner, threshold(), total_hidden=total_hidden)
     rows = []
     for pk, name in names.items():
         n, amount = contributions.get(pk, (0, None))
