@@ -278,6 +278,15 @@ def test_the_network_table_flags_who_is_late(client, clock, coordinator, db):
     page = response.content.decode()
     assert "depuis plus de 31 jours" in page and 'aria-sort="ascending"' in page
     assert page.count("<svg") >= 3 and "visites des 12 derniers mois" in page
+    assert "(à ce jour)" not in page
+    # An earlier day shown: who is late is still today's state, and the page says so.
+    earlier = client.get("/fr/dashboard/2024/?on=2024-03-15")
+    assert {r["cite"].slug: r["late"] for r in earlier.context["rows"]}["late"]
+    assert "Données en retard <span" in earlier.content.decode()
+    assert "(à ce jour)" in earlier.content.decode()
+    client.force_login(late["users"]["manager"])
+    own = client.get("/fr/dashboard/late/2024/?on=2024-03-15").content.decode()
+    assert own.count("(à ce jour)") == 2  # the label's renewal and the data received
 
 
 def test_the_downloads_still_give_the_report_figures(client, clock, two_cites):
