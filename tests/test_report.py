@@ -428,3 +428,22 @@ def test_interviews_by_partner_hide_the_same_cells_in_every_published_table(two_
     }
     network = table(Period.year(2024))
     assert network["Partenaire commun"] == 22  # 2 + 20, both hidden where they are counted
+
+
+def test_the_network_report_explains_the_concept_with_its_places_counted(sample, client):
+    """As the seed's "Le concept « Cité des métiers »" page: the four principles, the four
+    foundations, and the ways the members reach their territories, counted from the sites."""
+    from cdm.stats.report import build
+
+    with network_scope():
+        figures = compute(Period.year(2024))
+    page = client.get("/fr/report/2024/").content.decode()
+    concept = page[page.index('id="sec-concept"') : page.index('id="sec-network"')]
+    for text in ("Anonyme", "Gratuit", "Ouvert à tous", "Sans rendez-vous", "L'usager au centre"):
+        assert text.replace("'", "&#x27;") in concept or text in concept
+    assert 'href="#sec-concept"' in page
+    counted = {row["label"]: row["count"] for row in build(Period.year(2024))["concept_sites"]}
+    assert counted["Site principal"] == figures["network"]["sites_by_kind"].get("main", 0) > 0
+    assert sum(counted.values()) == sum(figures["network"]["sites_by_kind"].values())
+    english = client.get("/en/report/2024/").content.decode()
+    assert "No appointment" in english or "Without an appointment" in english

@@ -585,10 +585,30 @@ def build(period: Period, *, protected: bool = True) -> dict:
         "narrative_fallback": narrative is not None and narrative.language != language[:2],
         "network": Network.current(),
         "is_network": not period.cites,
+        "concept_sites": concept_sites(published),
         "network_life": report_sections(period.label_year, language) if not period.cites else None,
         "protected": protected,
         "hidden_mark": hidden(threshold()),
     }
+
+
+def concept_sites(figures: dict) -> list[dict]:
+    """The ways a Cité reaches its territory (the seed's "maillage territorial"), each with how many
+    of the members' places of that kind were open in the period."""
+    from cdm.network.vocabularies import SiteKind
+
+    by_kind = figures["network"]["sites_by_kind"]
+    descriptions = {
+        SiteKind.MAIN: _("toute l'offre de la Cité, porte d'entrée des habitants du territoire"),
+        SiteKind.ASSOCIATED_CENTRE: _("une structure tierce où la Cité reprend tout ou partie de son offre"),
+        SiteKind.RELAY_POINT: _("une structure tierce où la Cité reprend tout ou partie de son offre"),
+        SiteKind.MOBILE_UNIT: _("l'offre qui se déplace, pour l'équité entre territoires (bus, caravane…)"),
+        SiteKind.EPHEMERAL_ACTION: _("des actions ponctuelles pour un territoire ou un public particulier"),
+    }
+    return [
+        {"count": by_kind.get(kind.value, 0), "label": kind.label, "description": descriptions[kind]}
+        for kind in SiteKind
+    ]
 
 
 def needs_table(asked: dict, offered: dict, number: int) -> Table | None:
