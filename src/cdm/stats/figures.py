@@ -67,15 +67,20 @@ def members(period: Period):
     return qs
 
 
-def visits(period: Period, member_ids):
-    qs = Visit.objects.filter(cite__in=member_ids, date__gte=period.start, date__lte=period.end)
+def _visit_filters(period: Period, member_ids, via: str = "") -> dict:
+    """The lookups that select the period's visits (``via``: the path to the visit, e.g. ``visit__``)."""
+    lookups = {"cite__in": member_ids, "date__gte": period.start, "date__lte": period.end}
     if period.sites is not None:
-        qs = qs.filter(site__in=period.sites)
+        lookups["site__in"] = period.sites
     if period.theme:
-        qs = qs.filter(theme=period.theme)
+        lookups["theme"] = period.theme
     if period.channel:
-        qs = qs.filter(channel=period.channel)
-    return qs
+        lookups["channel"] = period.channel
+    return {via + name: value for name, value in lookups.items()}
+
+
+def visits(period: Period, member_ids):
+    return Visit.objects.filter(**_visit_filters(period, member_ids))
 
 
 def visit_counts(period: Period, member_ids) -> list[dict]:
@@ -343,16 +348,7 @@ def _interviews(period: Period, member_ids):
     """The interviews of the period's visits, with the period's filters."""
     from cdm.activity.models import Interview
 
-    qs = Interview.objects.filter(
-        visit__cite__in=member_ids, visit__date__gte=period.start, visit__date__lte=period.end
-    )
-    if period.sites is not None:
-        qs = qs.filter(visit__site__in=period.sites)
-    if period.theme:
-        qs = qs.filter(visit__theme=period.theme)
-    if period.channel:
-        qs = qs.filter(visit__channel=period.channel)
-    return qs
+    return Interview.objects.filter(**_visit_filters(period, member_ids, "visit__"))
 
 
 def _visit_rows(period: Period, member_ids) -> list[dict]:
