@@ -86,16 +86,7 @@ class StaffLanguageMiddleware:
 
     @staticmethod
     def _same_page_in(request, language) -> str:
-        """The page asked, in ``language``: reversed from the match already resolved, as
-        ``translate_url`` would do after resolving the path once more."""
-        match = request.resolver_match
-        with translation.override(language):
-            try:
-                path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
-            except NoReverseMatch:
-                return request.get_full_path()
-        query = request.META.get("QUERY_STRING", "")
-        return f"{path}?{iri_to_uri(query)}" if query else path
+        return same_page_in(request, language)
 
     @staticmethod
     def _remember(request, response, language):
@@ -112,3 +103,21 @@ class StaffLanguageMiddleware:
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+
+def same_page_in(request, language: str) -> str:
+    """The page asked, in ``language``: reversed from the match Django already resolved, as
+    ``translate_url`` would do after resolving the path once more (the path itself when nothing
+    matched, as ``translate_url`` does)."""
+    from django.urls import translate_url
+
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return translate_url(request.get_full_path(), language)
+    with translation.override(language):
+        try:
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return request.get_full_path()
+    query = request.META.get("QUERY_STRING", "")
+    return f"{path}?{iri_to_uri(query)}" if query else path

@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.urls import translate_url
 
-from cdm.accounts.middleware import PUBLIC_PAGES
+from cdm.accounts.middleware import PUBLIC_PAGES, same_page_in
 from cdm.network.models import Network
 
 
@@ -13,7 +12,7 @@ def site_context(request):
         "network": Network.current(),
         # The same page in each language (absolute: the hreflang alternates of public pages).
         "language_links": [
-            (code, name, request.build_absolute_uri(translate_url(path, code)))
+            (code, name, request.build_absolute_uri(same_page_in(request, code)))
             for code, name in settings.LANGUAGES
         ],
         # Without a language: LocaleMiddleware sends each visitor to theirs.
