@@ -99,6 +99,9 @@ API = {
         "200/200 200/404 403/403 403/403 200/404 200/200 401 403/403 200/404"
     ),
     ("GET", "/api/network-life/representation"): row("200 200 403 403 200 200 401 403 200"),
+    ("GET", "/api/network-life/seminars"): row("200 200 403 403 200 200 401 403 200"),
+    # Accreditations belong to a Cité: the list is the user's scope (none here: 200, empty).
+    ("GET", "/api/network-life/accreditations"): row("200 200 403 403 200 200 401 403 200"),
     ("GET", "/api/network-life/projects"): row("200 200 403 403 200 200 401 403 200"),
     ("GET", "/api/network-life/projects/{project_id}"): row("200 200 403 403 200 200 401 403 200"),
     # The programme: a Cité's sessions (read), attendance (record), the public agenda.

@@ -129,6 +129,8 @@ MODEL_POLICY: dict[str, dict[str, frozenset]] = {
     "governance.delegation": {Role.MANAGER: READ, Role.OBSERVER: READ},
     "governance.intervention": {Role.MANAGER: READ, Role.OBSERVER: READ},
     "governance.networkmembership": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.networkseminar": {Role.MANAGER: READ, Role.OBSERVER: READ},
+    "governance.accreditation": {Role.MANAGER: READ, Role.OBSERVER: READ},
     "governance.project": {Role.MANAGER: READ, Role.OBSERVER: READ},
     "governance.projectpartner": {Role.MANAGER: READ, Role.OBSERVER: READ},
     "governance.projectmilestone": {Role.MANAGER: READ, Role.OBSERVER: READ},

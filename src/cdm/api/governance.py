@@ -1,5 +1,6 @@
 """The network's own life through the API, read only: bodies and officers, meetings with their
-decisions and papers, members' milestones, representation, projects.
+decisions and papers, members' milestones, representation, the network's seminars (the Autumn
+School), the titles awarded to counsellors (professionalisation), projects.
 
 Every answer asks the one rule: may the user read this kind of record (403), is the Cité named
 theirs (404, like any object of another Cité), may they read this object (a coordination-only
@@ -142,6 +143,34 @@ class RepresentationOut(s.Schema):
     delegations: list[DelegationOut]
     interventions: list[InterventionOut]
     memberships: list[MembershipOut]
+
+
+class SeminarOut(s.Schema):
+    id: int
+    title: str
+    kind: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    host: str | None
+    place: str
+    country: str
+    online: bool
+    participants: int | None
+    workshops: int
+    cites_present: list[str]
+    description: str
+    url: str
+    demo: bool
+
+
+class AccreditationOut(s.Schema):
+    title: str
+    person: str
+    cite: str
+    awarded_on: datetime.date
+    valid_until: datetime.date | None
+    seminar: int | None
+    demo: bool
 
 
 class PartnerOut(s.Schema):
@@ -343,6 +372,70 @@ def representation(request, q: Query[YearQuery]):
             for x in m.NetworkMembership.objects.all()
         ],
     }
+
+
+@life.get(
+    "/seminars",
+    response={200: list[SeminarOut], **REFUSED},
+    summary="The network's seminars (the Autumn School)",
+)
+def seminars(request, q: Query[YearQuery]):
+    user = request.auth
+    require(user, Action.VIEW, m.NetworkSeminar)
+    rows = m.NetworkSeminar.objects.select_related("host").prefetch_related("cites_present")
+    if q.year:
+        rows = rows.filter(starts_on__year=q.year)
+    return [
+        {
+            "id": x.pk,
+            "title": x.title,
+            "kind": x.kind,
+            "starts_on": x.starts_on,
+            "ends_on": x.ends_on,
+            "host": x.host.slug if x.host_id else None,
+            "place": x.place,
+            "country": str(x.country),
+            "online": x.online,
+            "participants": x.participants,
+            "workshops": x.workshops,
+            "cites_present": sorted(c.slug for c in x.cites_present.all()),
+            "description": x.description,
+            "url": x.url,
+            "demo": x.demo,
+        }
+        for x in rows
+    ]
+
+
+@life.get(
+    "/accreditations",
+    response={200: list[AccreditationOut], **REFUSED},
+    summary="Titles awarded to counsellors (Master Trainer, Conseiller-Formateur)",
+)
+def accreditations(request, q: Query[MilestoneQuery]):
+    user = request.auth
+    require(user, Action.VIEW, m.Accreditation)
+    rows = m.Accreditation.objects.select_related("cite")  # the user's scope: their Cités' rows only
+    if q.cite:
+        with network_scope():
+            cite = Cite.objects.filter(slug=q.cite).first()
+        if cite is None or not may(user, Action.VIEW, cite.pk):
+            raise HttpError(404, _("cite : aucune Cité de votre périmètre"))
+        rows = rows.filter(cite=cite)
+    if q.year:
+        rows = rows.filter(awarded_on__year=q.year)
+    return [
+        {
+            "title": x.title,
+            "person": x.person,
+            "cite": x.cite.slug,
+            "awarded_on": x.awarded_on,
+            "valid_until": x.valid_until,
+            "seminar": x.seminar_id,
+            "demo": x.demo,
+        }
+        for x in rows
+    ]
 
 
 def _project(p: m.Project) -> dict:

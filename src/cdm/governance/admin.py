@@ -104,6 +104,20 @@ class NetworkMembershipAdmin(LifeAdmin):
     list_display = ["name", "acronym", "since", "until"]
 
 
+@admin.register(m.NetworkSeminar)
+class NetworkSeminarAdmin(LifeAdmin):
+    list_display = ["title", "kind", "starts_on", "host", "participants", "demo"]
+    list_filter = ["kind"]
+    filter_horizontal = ["cites_present"]
+
+
+@admin.register(m.Accreditation)
+class AccreditationAdmin(LifeAdmin):
+    list_display = ["person", "title", "cite", "awarded_on", "valid_until", "demo"]
+    list_filter = ["title", "cite"]
+    date_hierarchy = "awarded_on"
+
+
 @admin.register(m.Project)
 class ProjectAdmin(LifeAdmin):
     list_display = ["title", "programme", "role", "started_on", "ended_on"]

@@ -48,6 +48,35 @@ PRINTEMPS_CITES = [
     "barcelona",
 ]
 
+# The Autumn School 2024: 19 Cités of 5 countries (the report's "Retour en chiffre").
+AUTUMN_SCHOOL_CITES = [
+    "paris-la-villette",
+    "cotes-d-armor",
+    "pays-d-artois",
+    "sambre-avesnois",
+    "saint-omer",
+    "val-de-marne",
+    "marseille-paca",
+    "haute-normandie",
+    "belfort",
+    "beauvais",
+    "bruxelles",
+    "charleroi",
+    "liege",
+    "namur",
+    "bellinzona",
+    "geneve",
+    "barcelona",
+    "irun",
+    "porto",
+]
+
+# Invented people: the report's real trainers are not named here.
+ACCREDITATIONS = [
+    ("Aline Vandermeulen", m.AccreditationTitle.MASTER_TRAINER, "bruxelles"),
+    ("Thomas Ribeiro", m.AccreditationTitle.TRAINER_COUNSELLOR, "paris-la-villette"),
+]
+
 
 def minimal_pdf(title: str) -> bytes:
     """A tiny valid PDF standing for a paper of the demo."""
@@ -83,7 +112,8 @@ def minimal_odt() -> bytes:
 
 
 def load_governance_demo() -> dict:
-    """Create the demo's bodies, meetings, milestones, representation, Desk Reset and contacts. Returns counts."""
+    """Create the demo's bodies, meetings, milestones, representation, the Autumn School and its titles
+    awarded, Desk Reset and contacts. Returns counts."""
     with network_scope():
         cites = {c.slug: c for c in Cite.objects.all()}
         excom = m.Body.objects.create(
@@ -320,6 +350,33 @@ def load_governance_demo() -> dict:
             demo=True,
         )
 
+        autumn = m.NetworkSeminar.objects.create(
+            title="Autumn School 2024",
+            kind=m.SeminarKind.AUTUMN_SCHOOL,
+            starts_on=D(2024, 12, 4),
+            ends_on=D(2024, 12, 6),
+            host=cites.get("bruxelles"),
+            place="Bruxelles",
+            country="BE",
+            participants=170,
+            workshops=24,
+            description="Le séminaire annuel du Réseau, accueilli par la Cité des métiers de Bruxelles et "
+            "co-organisé avec elle : trois journées d'ateliers et de tables rondes sur les pratiques des Cités, "
+            "le bilan de la Vision 2024 et l'actualisation du cadre stratégique.",
+            demo=True,
+        )
+        autumn.cites_present.set([cites[s] for s in AUTUMN_SCHOOL_CITES if s in cites])
+        for person, title, slug in ACCREDITATIONS:
+            if slug in cites:
+                m.Accreditation.objects.create(
+                    person=person,
+                    title=title,
+                    cite=cites[slug],
+                    awarded_on=D(2024, 12, 5),
+                    seminar=autumn,
+                    demo=True,
+                )
+
         desk = m.Project.objects.create(
             title="Desk Reset",
             programme="Erasmus+",
@@ -395,4 +452,6 @@ def load_governance_demo() -> dict:
             "meetings": m.Meeting.objects.count(),
             "milestones": m.Milestone.objects.count(),
             "delegations": m.Delegation.objects.count(),
+            "seminars": m.NetworkSeminar.objects.count(),
+            "accreditations": m.Accreditation.objects.count(),
         }

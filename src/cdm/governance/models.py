@@ -471,6 +471,112 @@ class NetworkMembership(Record):
         return self.acronym or self.name
 
 
+# -- the Autumn School and the professionalisation of counsellors -----------------------------------
+class SeminarKind(models.TextChoices):
+    AUTUMN_SCHOOL = "autumn_school", _("Autumn School")
+    OTHER = "other", _("Autre séminaire")
+
+
+class NetworkSeminar(Record):
+    """A seminar of the network: the yearly Autumn School (workshops, talks, the strategy's review), or another."""
+
+    uid = uid_field()
+    title = models.CharField(_("titre"), max_length=200)
+    kind = models.CharField(
+        _("type"), max_length=20, choices=SeminarKind.choices, default=SeminarKind.AUTUMN_SCHOOL
+    )
+    starts_on = models.DateField(_("du"))
+    ends_on = models.DateField(_("au"), null=True, blank=True)
+    host = models.ForeignKey(
+        "network.Cite",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Cité hôte"),
+        help_text=_("La Cité qui accueille et co-organise le séminaire."),
+    )
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    country = CountryField(_("pays"), blank=True)
+    online = models.BooleanField(_("en ligne"), default=False)
+    participants = models.PositiveIntegerField(
+        _("participants"), null=True, blank=True, help_text=_("Nombre de personnes présentes, si connu.")
+    )
+    workshops = models.PositiveSmallIntegerField(_("ateliers organisés"), default=0)
+    cites_present = models.ManyToManyField(
+        "network.Cite", blank=True, related_name="+", verbose_name=_("Cités présentes")
+    )
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("lien"), blank=True)
+
+    class Meta:
+        verbose_name = _("séminaire du réseau")
+        verbose_name_plural = _("séminaires du réseau")
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            choices_check("kind", SeminarKind, "seminar_kind_valid"),
+            _ends_after("starts_on", "ends_on", "seminar_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("La fin précède le début.")})
+
+
+class AccreditationTitle(models.TextChoices):
+    MASTER_TRAINER = "master_trainer", _("Master Trainer")
+    TRAINER_COUNSELLOR = "trainer_counsellor", _("Conseiller-Formateur")
+
+
+class Accreditation(Record):
+    """A title awarded to a counsellor of a Cité (professionalisation): who may train counsellors.
+
+    The person's name is personal data: purpose and retention in ``docs/personal-data.md``.
+    """
+
+    uid = uid_field()
+    title = models.CharField(_("titre décerné"), max_length=30, choices=AccreditationTitle.choices)
+    person = models.CharField(
+        _("personne"), max_length=200, help_text=_("Prénom et nom, tels que publiés dans le rapport.")
+    )
+    cite = models.ForeignKey(
+        "network.Cite", on_delete=models.CASCADE, related_name="accreditations", verbose_name=_("Cité")
+    )
+    awarded_on = models.DateField(_("décerné le"))
+    valid_until = models.DateField(
+        _("valable jusqu'au"), null=True, blank=True, help_text=_("Vide : sans échéance.")
+    )
+    seminar = models.ForeignKey(
+        NetworkSeminar,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accreditations",
+        verbose_name=_("décerné lors du séminaire"),
+    )
+
+    objects = ScopedManager(cite="cite")
+
+    class Meta:
+        verbose_name = _("habilitation")
+        verbose_name_plural = _("habilitations")
+        ordering = ["-awarded_on", "pk"]
+        constraints = [
+            choices_check("title", AccreditationTitle, "accreditation_title_valid"),
+            _ends_after("awarded_on", "valid_until", "accreditation_valid_after_award"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}, {self.get_title_display()}"
+
+    def clean(self):
+        if self.awarded_on and self.valid_until and self.valid_until < self.awarded_on:
+            raise ValidationError({"valid_until": _("La fin précède le début.")})
+
+
 # -- projects -------------------------------------------------------------------------------------
 class ProjectRole(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinateur")

@@ -17,6 +17,8 @@ from cdm.accounts.scoping import network_scope
 from cdm.network.models import Cite
 
 from .models import (
+    Accreditation,
+    AccreditationTitle,
     Body,
     BodyKind,
     CiteContact,
@@ -28,6 +30,7 @@ from .models import (
     MilestoneKind,
     NetworkContact,
     NetworkMembership,
+    NetworkSeminar,
     Project,
     RepresentationEvent,
 )
@@ -158,6 +161,39 @@ def representation_section(year: int) -> dict | None:
     }
 
 
+def seminars_section(year: int) -> list[NetworkSeminar] | None:
+    """The network's seminars of the year (the Autumn School): dates, host, participants, Cités present."""
+    start, end = _year_range(year)
+    seminars = list(
+        NetworkSeminar.objects.filter(starts_on__range=(start, end))
+        .select_related("host")
+        .prefetch_related("cites_present")
+        .order_by("starts_on", "pk")
+    )
+    return seminars or None
+
+
+def professionalisation_section(year: int) -> dict | None:
+    """The titles awarded in the year (Master Trainer, Conseiller-Formateur): counted by title, and listed."""
+    start, end = _year_range(year)
+    awarded = list(
+        Accreditation.objects.filter(awarded_on__range=(start, end))
+        .select_related("cite", "seminar")
+        .order_by("awarded_on", "person", "pk")
+    )
+    if not awarded:
+        return None
+    counts = Counter(a.title for a in awarded)
+    return {
+        "accreditations": awarded,
+        "by_title": [
+            {"title": title, "label": title.label, "count": counts[title]}
+            for title in AccreditationTitle
+            if counts[title]
+        ],
+    }
+
+
 def projects_section(year: int) -> list[dict] | None:
     projects = [
         p
@@ -203,6 +239,8 @@ def report_sections(year: int, language: str | None = None) -> dict:
             "governance": governance_section(year),
             "state": state_section(year),
             "representation": representation_section(year),
+            "seminars": seminars_section(year),
+            "professionalisation": professionalisation_section(year),
             "projects": projects_section(year),
             "contacts": contacts_section(),
             "year": year,

@@ -36,10 +36,11 @@ class Kind:
     group: str = ""
 
 
-GOVERNANCE, MEMBERS, REPRESENTATION, PROJECTS, CONTACTS = (
+GOVERNANCE, MEMBERS, REPRESENTATION, PROFESSIONALISATION, PROJECTS, CONTACTS = (
     _("Gouvernance"),
     _("Vie des membres"),
     _("Représentation"),
+    _("Professionnalisation"),
     _("Projets"),
     _("Contacts"),
 )
@@ -117,6 +118,24 @@ KINDS = {
             _("Réseaux européens"),
             ["since", "until"],
             group=REPRESENTATION,
+        ),
+        Kind(
+            "seminars",
+            m.NetworkSeminar,
+            _("Séminaires du réseau"),
+            ["kind", "starts_on", "host", "participants"],
+            "starts_on",
+            ["kind"],
+            group=PROFESSIONALISATION,
+        ),
+        Kind(
+            "accreditations",
+            m.Accreditation,
+            _("Habilitations"),
+            ["title", "cite", "awarded_on", "valid_until"],
+            "awarded_on",
+            ["title", "cite"],
+            group=PROFESSIONALISATION,
         ),
         Kind(
             "projects",
