@@ -289,17 +289,23 @@ def meeting_detail(request, meeting_id: s.Annotated[int, Field(ge=1, le=2**62)])
     return _meeting(meeting, detail=True)
 
 
+def _of_cite(rows, user, slug: str | None):
+    """``rows`` of the Cité ``slug`` when one is asked (404 outside the user's Cités), else all of them."""
+    if not slug:
+        return rows
+    with network_scope():
+        cite = Cite.objects.filter(slug=slug).first()
+    if cite is None or not may(user, Action.VIEW, cite.pk):
+        raise HttpError(404, _("cite : aucune Cité de votre périmètre"))
+    return rows.filter(cite=cite)
+
+
 @life.get("/milestones", response={200: list[MilestoneOut], **REFUSED}, summary="Members' milestones")
 def milestones(request, q: Query[MilestoneQuery]):
     user = request.auth
     require(user, Action.VIEW, m.Milestone)
     rows = m.Milestone.objects.select_related("cite")  # the user's scope: their Cités' rows only
-    if q.cite:
-        with network_scope():
-            cite = Cite.objects.filter(slug=q.cite).first()
-        if cite is None or not may(user, Action.VIEW, cite.pk):
-            raise HttpError(404, _("cite : aucune Cité de votre périmètre"))
-        rows = rows.filter(cite=cite)
+    rows = _of_cite(rows, user, q.cite)
     if q.year:
         rows = rows.filter(date__year=q.year)
     return [
@@ -416,12 +422,7 @@ def accreditations(request, q: Query[MilestoneQuery]):
     user = request.auth
     require(user, Action.VIEW, m.Accreditation)
     rows = m.Accreditation.objects.select_related("cite")  # the user's scope: their Cités' rows only
-    if q.cite:
-        with network_scope():
-            cite = Cite.objects.filter(slug=q.cite).first()
-        if cite is None or not may(user, Action.VIEW, cite.pk):
-            raise HttpError(404, _("cite : aucune Cité de votre périmètre"))
-        rows = rows.filter(cite=cite)
+    rows = _of_cite(rows, user, q.cite)
     if q.year:
         rows = rows.filter(awarded_on__year=q.year)
     return [

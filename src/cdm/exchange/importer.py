@@ -766,15 +766,7 @@ class PackageImport:
         session = values["session"]
         if not isinstance(session, str):
             return
-        tally: dict[str, dict] = {}
-        bad: set[str] = set()
-        for name, family, code in tally_columns(table):
-            n = values[name]
-            if n.__class__ is Problem:
-                bad.add(family)
-            elif n is not None:
-                tally.setdefault(family, {})[code] = n
-        self._attendance_rows.append((line, session, {f: c for f, c in tally.items() if f not in bad}))
+        self._attendance_rows.append((line, session, row_tally(table, values)))
 
     def _after_attendances(self, table):
         """Each attendance is of a session of the importer's Cités (in the package, or stored), not
@@ -1412,12 +1404,16 @@ def tally_columns(table: Table) -> list[tuple[str, str, str]]:
 
 def row_tally(table: Table, values: dict) -> dict:
     """{family: {code: count}} of a row's filled cells; a family whose cells are all empty is not
-    in it (not asked)."""
+    in it (not asked), nor one with a bad cell (reported on its own)."""
     tally: dict[str, dict] = {}
+    bad: set[str] = set()
     for name, family, code in tally_columns(table):
-        if values[name] is not None:
-            tally.setdefault(family, {})[code] = values[name]
-    return tally
+        n = values[name]
+        if n.__class__ is Problem:
+            bad.add(family)
+        elif n is not None:
+            tally.setdefault(family, {})[code] = n
+    return {family: counts for family, counts in tally.items() if family not in bad}
 
 
 def _year(value) -> int:
