@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 from django.utils.encoding import iri_to_uri
 
@@ -109,8 +109,6 @@ def same_page_in(request, language: str) -> str:
     """The page asked, in ``language``: reversed from the match Django already resolved, as
     ``translate_url`` would do after resolving the path once more (the path itself when nothing
     matched, as ``translate_url`` does)."""
-    from django.urls import translate_url
-
     match = getattr(request, "resolver_match", None)
     if match is None:
         return translate_url(request.get_full_path(), language)
